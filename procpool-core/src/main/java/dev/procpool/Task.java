@@ -1,0 +1,29 @@
+package dev.procpool;
+
+import java.io.Serializable;
+
+/**
+ * A unit of work that can run in any kind of worker. It is {@link Serializable} so that it can
+ * travel to a child JVM; a lambda assigned to this type is serializable as long as what it
+ * captures is.
+ *
+ * <pre>{@code
+ * int base = 40;
+ * Task<Integer> task = () -> base + 2;      // captures an int: serializable
+ * Worker<Integer> w = Workers.start(WorkerType.PROCESS, task);
+ * }</pre>
+ *
+ * @param <R> the result type; it must be serializable to come back from a process worker
+ */
+@FunctionalInterface
+public interface Task<R> extends Serializable {
+    /**
+     * Runs the work. Runs on the worker's task thread; an interrupt means the caller asked the
+     * worker to stop.
+     *
+     * @return the result, which may be {@code null}
+     * @throws Exception any failure; it reaches the caller with its class, message, worker-side
+     *     stack trace and cause chain
+     */
+    R call() throws Exception;
+}

@@ -1,0 +1,349 @@
+package dev.procpool;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a worker is started and stopped: an immutable value built once and shared freely; a running
+ * worker never sees later changes to a builder. Options about the JVM apply to process workers
+ * only; thread workers ignore them.
+ *
+ * <p>Defaults:
+ * <ul>
+ *   <li>{@code name}: the kind and id, e.g. {@code process-3}</li>
+ *   <li>{@code javaExecutable}: {@code bin/java} of the controller's own {@code java.home}</li>
+ *   <li>{@code classpath}: the controller's {@code java.class.path}, plus procpool-core's own
+ *       location if it is not on it</li>
+ *   <li>{@code jvmArgs}: {@code -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError} (a small, quick
+ *       child; a worker that runs out of heap exits, reported with its stderr, instead of going on
+ *       in a broken state), then the user's arguments, which win</li>
+ *   <li>{@code maxHeap}: the JVM's default; {@code systemProperties}: none</li>
+ *   <li>{@code environment}: the controller's, with the given variables added or replaced</li>
+ *   <li>{@code workingDirectory}: the controller's</li>
+ *   <li>{@code codec}: {@link JdkCodec}</li>
+ *   <li>{@code output}: {@link OutputHandler#prefixed()}</li>
+ *   <li>{@code grace}: 2 s, between each step of the stop escalation in {@link Worker#close()}</li>
+ *   <li>{@code closeTimeout}: 60 s, how long {@link Worker#close()} lets queued work finish</li>
+ *   <li>{@code startTimeout}: 30 s, how long a child JVM may take to connect back</li>
+ *   <li>{@code heartbeatInterval}: 2 s; {@code heartbeatTimeout}: 30 s, after which a child that
+ *       sends nothing (e.g. stopped with SIGSTOP) is killed and reported dead; zero disables</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * WorkerOptions options = WorkerOptions.builder()
+ *     .name("resize-1")
+ *     .maxHeap("256m")
+ *     .systemProperty("app.mode", "batch")
+ *     .environment("TZ", "UTC")
+ *     .workingDirectory(Path.of("/tmp"))
+ *     .build();
+ * Worker<String> w = Workers.start(WorkerType.PROCESS, () -> System.getenv("TZ"), options);
+ * }</pre>
+ */
+public final class WorkerOptions {
+    private static final WorkerOptions DEFAULTS = builder().build();
+
+    private final String name;
+    private final Path javaExecutable;
+    private final List<String> classpath;
+    private final List<String> jvmArgs;
+    private final String maxHeap;
+    private final Map<String, String> systemProperties;
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
+    private final Codec codec;
+    private final OutputHandler output;
+    private final Duration grace;
+    private final Duration closeTimeout;
+    private final Duration startTimeout;
+    private final Duration heartbeatInterval;
+    private final Duration heartbeatTimeout;
+
+    private WorkerOptions(Builder b) {
+        this.name = b.name;
+        this.javaExecutable = b.javaExecutable;
+        this.classpath = b.classpath == null ? null : List.copyOf(b.classpath);
+        this.jvmArgs = List.copyOf(b.jvmArgs);
+        this.maxHeap = b.maxHeap;
+        this.systemProperties = Map.copyOf(b.systemProperties);
+        this.environment = Map.copyOf(b.environment);
+        this.workingDirectory = b.workingDirectory;
+        this.codec = b.codec;
+        this.output = b.output;
+        this.grace = b.grace;
+        this.closeTimeout = b.closeTimeout;
+        this.startTimeout = b.startTimeout;
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.heartbeatTimeout = b.heartbeatTimeout;
+    }
+
+    /** The options with every default. */
+    public static WorkerOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options, to derive a variant. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.name = name;
+        b.javaExecutable = javaExecutable;
+        b.classpath = classpath == null ? null : new ArrayList<>(classpath);
+        b.jvmArgs.addAll(jvmArgs);
+        b.maxHeap = maxHeap;
+        b.systemProperties.putAll(systemProperties);
+        b.environment.putAll(environment);
+        b.workingDirectory = workingDirectory;
+        b.codec = codec;
+        b.output = output;
+        b.grace = grace;
+        b.closeTimeout = closeTimeout;
+        b.startTimeout = startTimeout;
+        b.heartbeatInterval = heartbeatInterval;
+        b.heartbeatTimeout = heartbeatTimeout;
+        return b;
+    }
+
+    /** The worker's name, if one was given. */
+    public Optional<String> name() {
+        return Optional.ofNullable(name);
+    }
+
+    /** The java executable for process workers. */
+    public Path javaExecutable() {
+        return javaExecutable;
+    }
+
+    /** The child's classpath entries, if set explicitly. */
+    public Optional<List<String>> classpath() {
+        return Optional.ofNullable(classpath);
+    }
+
+    /** Extra JVM arguments, after procpool's defaults. */
+    public List<String> jvmArgs() {
+        return jvmArgs;
+    }
+
+    /** The {@code -Xmx} value, if set. */
+    public Optional<String> maxHeap() {
+        return Optional.ofNullable(maxHeap);
+    }
+
+    /** System properties set on the child's command line. */
+    public Map<String, String> systemProperties() {
+        return systemProperties;
+    }
+
+    /** Environment variables added to (or replacing in) the controller's environment. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** The child's working directory, if set. */
+    public Optional<Path> workingDirectory() {
+        return Optional.ofNullable(workingDirectory);
+    }
+
+    /** The codec for values crossing to a process worker. */
+    public Codec codec() {
+        return codec;
+    }
+
+    /** Where a process worker's output lines go. */
+    public OutputHandler output() {
+        return output;
+    }
+
+    /** The wait between the steps of the stop escalation used by {@link Worker#close()}. */
+    public Duration grace() {
+        return grace;
+    }
+
+    /** How long {@link Worker#close()} lets queued work finish before terminating. */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /** How long a child JVM may take to start and connect back. */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    /** How often the controller pings a child; zero disables heartbeats. */
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** How long a child may stay silent before it is declared dead; zero disables the check. */
+    public Duration heartbeatTimeout() {
+        return heartbeatTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerOptions{name=" + name + ", java=" + javaExecutable + ", jvmArgs=" + jvmArgs
+                + ", maxHeap=" + maxHeap + ", systemProperties=" + systemProperties.keySet()
+                + ", environment=" + environment.keySet() + ", workingDirectory=" + workingDirectory
+                + ", codec=" + codec.getClass().getName() + ", grace=" + grace + ", closeTimeout=" + closeTimeout
+                + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout + "}";
+    }
+
+    /** Builds {@link WorkerOptions}. Not thread-safe; {@link #build()} takes a snapshot. */
+    public static final class Builder {
+        private String name;
+        private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+        private List<String> classpath;
+        private final List<String> jvmArgs = new ArrayList<>();
+        private String maxHeap;
+        private final Map<String, String> systemProperties = new LinkedHashMap<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path workingDirectory;
+        private Codec codec = new JdkCodec();
+        private OutputHandler output = OutputHandler.prefixed();
+        private Duration grace = Duration.ofSeconds(2);
+        private Duration closeTimeout = Duration.ofSeconds(60);
+        private Duration startTimeout = Duration.ofSeconds(30);
+        private Duration heartbeatInterval = Duration.ofSeconds(2);
+        private Duration heartbeatTimeout = Duration.ofSeconds(30);
+
+        private Builder() {
+        }
+
+        /** The worker's name: shown in logs, output prefixes, errors, and on the child's {@code ps} line. */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank() || name.chars().anyMatch(c -> c < 0x20)) {
+                throw new IllegalArgumentException("worker name must be non-blank printable text: '" + name + "'");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** The java executable that runs process workers. */
+        public Builder javaExecutable(Path javaExecutable) {
+            this.javaExecutable = Objects.requireNonNull(javaExecutable, "javaExecutable");
+            return this;
+        }
+
+        /** The child's classpath, replacing the controller's; procpool-core is added if missing. */
+        public Builder classpath(List<String> entries) {
+            this.classpath = new ArrayList<>(Objects.requireNonNull(entries, "entries"));
+            return this;
+        }
+
+        /** Appends JVM arguments (e.g. {@code -XX:+UseG1GC}, {@code -javaagent:...}). */
+        public Builder jvmArgs(String... args) {
+            for (String a : args) {
+                jvmArgs.add(Objects.requireNonNull(a, "jvm argument"));
+            }
+            return this;
+        }
+
+        /** The child's maximum heap, as for {@code -Xmx} (e.g. {@code "256m"}). */
+        public Builder maxHeap(String size) {
+            if (!size.matches("\\d+[kKmMgGtT]?")) {
+                throw new IllegalArgumentException("max heap must look like 512m, 2g or 1048576: '" + size + "'");
+            }
+            this.maxHeap = size;
+            return this;
+        }
+
+        /** Sets a system property on the child's command line. */
+        public Builder systemProperty(String key, String value) {
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("system property name must not be empty");
+            }
+            systemProperties.put(key, Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Adds or replaces an environment variable of the child. */
+        public Builder environment(String key, String value) {
+            if (key.isEmpty() || key.indexOf('=') >= 0) {
+                throw new IllegalArgumentException("bad environment variable name: '" + key + "'");
+            }
+            environment.put(key, Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** The child's working directory; it must exist when the worker starts. */
+        public Builder workingDirectory(Path dir) {
+            this.workingDirectory = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** The codec for values crossing to a process worker. */
+        public Builder codec(Codec codec) {
+            this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
+        }
+
+        /** Where a process worker's output lines go. */
+        public Builder output(OutputHandler output) {
+            this.output = Objects.requireNonNull(output, "output");
+            return this;
+        }
+
+        /** The wait between the stop steps used by {@link Worker#close()}. */
+        public Builder grace(Duration grace) {
+            this.grace = nonNegative(grace, "grace");
+            return this;
+        }
+
+        /** How long {@link Worker#close()} lets queued work finish. */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = nonNegative(timeout, "closeTimeout");
+            return this;
+        }
+
+        /** How long a child JVM may take to connect back. */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = positive(timeout, "startTimeout");
+            return this;
+        }
+
+        /**
+         * Heartbeats: the controller pings every {@code interval}; a child that sends nothing for
+         * {@code timeout} is killed and reported dead. {@link Duration#ZERO} for either disables them.
+         */
+        public Builder heartbeat(Duration interval, Duration timeout) {
+            this.heartbeatInterval = nonNegative(interval, "heartbeat interval");
+            this.heartbeatTimeout = nonNegative(timeout, "heartbeat timeout");
+            if (!interval.isZero() && !timeout.isZero() && timeout.compareTo(interval) <= 0) {
+                throw new IllegalArgumentException("heartbeat timeout " + timeout + " must exceed the interval " + interval);
+            }
+            return this;
+        }
+
+        /** Takes an immutable snapshot. */
+        public WorkerOptions build() {
+            return new WorkerOptions(this);
+        }
+
+        private static Duration nonNegative(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative: " + d);
+            }
+            return d;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            nonNegative(d, what);
+            if (d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive");
+            }
+            return d;
+        }
+    }
+}

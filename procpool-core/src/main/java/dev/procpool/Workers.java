@@ -1,0 +1,72 @@
+package dev.procpool;
+
+import dev.procpool.internal.OneShotWorker;
+import dev.procpool.internal.PersistentWorkerImpl;
+import java.util.Objects;
+
+/**
+ * Creates workers of any {@link WorkerType}. A worker starts as it is created.
+ *
+ * <pre>{@code
+ * Worker<Integer> w = Workers.start(WorkerType.PROCESS, () -> 2 * 21);
+ * w.await(Duration.ofSeconds(30));
+ * int answer = w.result();
+ *
+ * PersistentWorker<String, Integer> lengths = Workers.persistent(WorkerType.THREAD, String::length);
+ * }</pre>
+ *
+ * <p>The task (or function) is serialized before anything starts, so one that cannot cross to a
+ * process is refused at once with {@link TaskNotSerializableException} naming the class, whatever
+ * the kind: code that works with threads works with processes.
+ */
+public final class Workers {
+    private Workers() {
+    }
+
+    /** Starts a one-shot worker with default options. */
+    public static <R> Worker<R> start(WorkerType type, Task<R> task) throws WorkerStartException {
+        return start(type, task, WorkerOptions.defaults());
+    }
+
+    /**
+     * Starts a one-shot worker that runs {@code task} once.
+     *
+     * @throws TaskNotSerializableException if the task cannot be serialized (nothing is started)
+     * @throws WorkerStartException if the thread or process cannot be started
+     * @throws UnsupportedOperationException for {@link WorkerType#REMOTE}, not available yet
+     */
+    public static <R> Worker<R> start(WorkerType type, Task<R> task, WorkerOptions options)
+            throws WorkerStartException {
+        check(type, task, options);
+        return OneShotWorker.start(type, task, options);
+    }
+
+    /** Starts a persistent worker with default options. */
+    public static <A, R> PersistentWorker<A, R> persistent(WorkerType type, TaskFunction<A, R> function)
+            throws WorkerStartException {
+        return persistent(type, function, WorkerOptions.defaults());
+    }
+
+    /**
+     * Starts a persistent worker that applies {@code function} to each argument enqueued.
+     *
+     * @throws TaskNotSerializableException if the function cannot be serialized (nothing is started)
+     * @throws WorkerStartException if the thread or process cannot be started
+     * @throws UnsupportedOperationException for {@link WorkerType#REMOTE}, not available yet
+     */
+    public static <A, R> PersistentWorker<A, R> persistent(WorkerType type, TaskFunction<A, R> function,
+            WorkerOptions options) throws WorkerStartException {
+        check(type, function, options);
+        return PersistentWorkerImpl.start(type, function, options);
+    }
+
+    private static void check(WorkerType type, Object work, WorkerOptions options) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(work, "task");
+        Objects.requireNonNull(options, "options");
+        if (type == WorkerType.REMOTE) {
+            throw new UnsupportedOperationException("REMOTE workers need a procpool worker-server; "
+                    + "they are not available in this version");
+        }
+    }
+}

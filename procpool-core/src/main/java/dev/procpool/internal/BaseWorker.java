@@ -1,0 +1,605 @@
+package dev.procpool.internal;
+
+import dev.procpool.TaskFailedException;
+import dev.procpool.Worker;
+import dev.procpool.WorkerDiedException;
+import dev.procpool.WorkerExit;
+import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerStartException;
+import dev.procpool.WorkerState;
+import dev.procpool.WorkerTerminatedException;
+import dev.procpool.WorkerType;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine shared by one-shot and persistent workers of every kind.
+ *
+ * <p>Maintainer notes. Two locks:
+ * <ul>
+ *   <li>{@code lock} guards every mutable field below and is held only briefly; engine events
+ *       take it, and nothing blocking or user-supplied runs under it.</li>
+ *   <li>{@code sendLock} orders the frames a worker sends (calls, end of input, restart), so a call
+ *       can never slip in after END_INPUT. Sending can block when the child stops reading, which is
+ *       why it is a separate lock: state queries and engine events never wait behind a send.
+ *       Engine threads never take it (they must always be free to drain the channel).</li>
+ * </ul>
+ * Every call gets a {@link Slot} in {@code slots} (call order) and {@code open} (by id, until
+ * answered). When the engine exits, every open slot is failed with the worker's error, so each
+ * call ends exactly once. Events from an engine other than the current one (an abandoned thread,
+ * an incarnation replaced by restart) are ignored.
+ */
+abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(BaseWorker.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    final long id;
+    final String name;
+    final WorkerType type;
+    final WorkerOptions options;
+    private final ClassLoader loader;
+
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition changed = lock.newCondition();
+    final ReentrantLock sendLock = new ReentrantLock();
+
+    // guarded by lock
+    Engine engine;
+    private int incarnation;
+    WorkerState state;
+    private int stopLevel;
+    private String stopRequest;
+    private WorkerExit exit;
+    private Throwable error;
+    private R value;
+    private CompletableFuture<R> future = new CompletableFuture<>();
+    final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private final Map<Long, Slot> open = new HashMap<>();
+    long nextCallId;
+    long calls;
+    boolean inputEnded;
+
+    BaseWorker(WorkerType type, WorkerOptions options) {
+        this.id = IDS.incrementAndGet();
+        this.type = type;
+        this.options = options;
+        this.name = options.name().orElse(type.name().toLowerCase() + "-" + id);
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();
+        this.loader = cl != null ? cl : BaseWorker.class.getClassLoader();
+    }
+
+    /** What a new incarnation is given first: the one-shot task, or the persistent function. */
+    abstract void initialize(Engine engine);
+
+    /** The value of {@link #result()} for a worker that completed. */
+    abstract R completedValue(Slot only);
+
+    abstract boolean oneShot();
+
+    /** Prepares a value for sending with this worker's kind and codec. */
+    final Object prepare(String what, Object input) {
+        return type == WorkerType.THREAD ? ThreadEngine.prepare(options.codec(), what, input)
+                : ProcessEngine.prepare(options.codec(), what, input);
+    }
+
+    /** Starts a new incarnation. Call with {@code sendLock} held and {@code lock} not held. */
+    final void startIncarnation() throws WorkerStartException {
+        Engine e;
+        lock.lock();
+        try {
+            incarnation++;
+            state = WorkerState.STARTING;
+            stopLevel = 0;
+            stopRequest = null;
+            exit = null;
+            error = null;
+            value = null;
+            calls = 0;
+            inputEnded = false;
+            if (future.isDone()) {
+                future = new CompletableFuture<>();
+            }
+            e = type == WorkerType.THREAD ? new ThreadEngine(name, options.codec(), this)
+                    : new ProcessEngine(name, id, incarnation, options, loader, this);
+            engine = e;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            e.start();
+        } catch (WorkerStartException ex) {
+            exited(e, new ExitInfo(false, java.util.OptionalInt.empty(), null, java.util.List.of(),
+                    "could not be started: " + ex.getMessage(), ex, false));
+            throw ex;
+        }
+        initialize(e);
+    }
+
+    /** Registers a call; returns null if the worker cannot take it. Call with {@code sendLock} held. */
+    final Slot newSlot() {
+        lock.lock();
+        try {
+            if (state.isTerminal() || inputEnded) {
+                return null;
+            }
+            Slot s = new Slot(++nextCallId);
+            slots.addLast(s);
+            open.put(s.id, s);
+            return s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- Engine.Listener: called on engine threads ----
+
+    @Override
+    public void ready(Engine e) {
+        lock.lock();
+        try {
+            if (e == engine && state == WorkerState.STARTING) {
+                state = inputEnded && !oneShot() ? WorkerState.CLOSING : WorkerState.RUNNING;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void result(Engine e, long callId, Object v) {
+        complete(e, callId, v, null);
+    }
+
+    @Override
+    public void failure(Engine e, long callId, byte kind, Throwable err) {
+        complete(e, callId, null, err);
+    }
+
+    private void complete(Engine e, long callId, Object v, Throwable err) {
+        lock.lock();
+        try {
+            if (e != engine) {
+                return;
+            }
+            Slot s = open.remove(callId);
+            if (s == null) {
+                LOG.warn("worker {} answered call {} that it was not given, or twice; ignored", name, callId);
+                return;
+            }
+            s.done = true;
+            s.value = v;
+            s.error = err;
+            s.beforeStop = stopLevel == 0;
+            if (oneShot() && state == WorkerState.RUNNING) {
+                state = WorkerState.CLOSING;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void bye(Engine e, long n) {
+        lock.lock();
+        try {
+            if (e == engine) {
+                calls = n;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void exited(Engine e, ExitInfo info) {
+        CompletableFuture<R> f;
+        R v = null;
+        Throwable thrown;
+        lock.lock();
+        try {
+            if (e != engine || state.isTerminal()) {
+                return;
+            }
+            Slot only = oneShot() ? slots.peekLast() : null;
+            WorkerState end;
+            String description;
+            Throwable err;
+            if (only != null && only.done && only.beforeStop) {
+                end = only.error == null ? WorkerState.COMPLETED : WorkerState.FAILED;
+                description = only.error == null ? "completed: the task returned a result"
+                        : "failed: the task threw " + only.error;
+                if (!info.clean()) {
+                    description += "; afterwards the worker " + info.how();
+                }
+                err = only.error;
+            } else if (stopLevel > 0) {
+                end = WorkerState.TERMINATED;
+                description = "terminated on request (" + stopRequest + "): " + steps() + "; " + info.how();
+                Throwable cause = only != null && only.done ? only.error : null;
+                err = new WorkerTerminatedException("worker '" + name + "' (pid " + e.pid() + ") " + description, cause);
+            } else if (info.clean() && !oneShot()) {
+                end = WorkerState.COMPLETED;
+                description = "completed: " + calls + " call" + (calls == 1 ? "" : "s") + ", input ended";
+                err = null;
+            } else {
+                end = WorkerState.DIED;
+                String how = info.clean() ? "ended without answering its task" : info.how();
+                description = "died: " + how;
+                err = new WorkerDiedException(name, e.pid(), how, info.exitCode(), info.signal(), info.stderrTail(),
+                        info.cause());
+            }
+            for (Slot s : open.values()) {
+                s.done = true;
+                s.error = err;
+                s.beforeStop = false;
+            }
+            open.clear();
+            state = end;
+            error = err;
+            exit = new WorkerExit(end, description, info.exitCode(), info.signal(), info.stderrTail());
+            if (end == WorkerState.COMPLETED) {
+                value = completedValue(only);
+                v = value;
+            }
+            thrown = end == WorkerState.COMPLETED ? null : outcomeException();
+            f = future;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (thrown == null) {
+            f.complete(v);
+        } else {
+            f.completeExceptionally(thrown);
+        }
+    }
+
+    private String steps() {
+        if ("kill()".equals(stopRequest)) {
+            return type == WorkerType.THREAD ? "interrupted and abandoned" : "sent SIGKILL";
+        }
+        return switch (stopLevel) {
+            case 1 -> "interrupted the task";
+            case 2 -> type == WorkerType.THREAD ? "interrupted the task, which ignored it"
+                    : "interrupted the task, which ignored it; then sent SIGTERM";
+            default -> type == WorkerType.THREAD ? "interrupted the task, which ignored it"
+                    : "interrupted the task, which ignored it; sent SIGTERM, which did not end it; then sent SIGKILL";
+        };
+    }
+
+    /** What {@link #result()} throws in the current terminal state. Call with {@code lock} held. */
+    private RuntimeException outcomeException() {
+        return switch (state) {
+            case FAILED -> new TaskFailedException(name, engine.pid(), error);
+            case COMPLETED -> null;
+            default -> (RuntimeException) error;
+        };
+    }
+
+    // ---- Worker ----
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public WorkerType type() {
+        return type;
+    }
+
+    @Override
+    public String host() {
+        return Host.NAME;
+    }
+
+    @Override
+    public long pid() {
+        return currentEngine().pid();
+    }
+
+    @Override
+    public OptionalLong threadId() {
+        return currentEngine().threadId();
+    }
+
+    @Override
+    public WorkerState state() {
+        lock.lock();
+        try {
+            return state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isAlive() {
+        return currentEngine().isAlive();
+    }
+
+    @Override
+    public Optional<String> launchCommand() {
+        return currentEngine().launchCommand();
+    }
+
+    Engine currentEngine() {
+        lock.lock();
+        try {
+            return engine;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean await(Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!state.isTerminal()) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = changed.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public R result() {
+        lock.lock();
+        try {
+            if (!state.isTerminal()) {
+                throw new IllegalStateException("worker '" + name + "' is " + state + "; await() it before asking for the result");
+            }
+            RuntimeException e = outcomeException();
+            if (e != null) {
+                throw e;
+            }
+            return value;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<Throwable> error() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(error);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean hasError() {
+        lock.lock();
+        try {
+            return state.isTerminal() && state != WorkerState.COMPLETED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<WorkerExit> exit() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(exit);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletableFuture<R> future() {
+        lock.lock();
+        try {
+            return future;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void terminate(Duration grace) throws InterruptedException {
+        Engine e;
+        lock.lock();
+        try {
+            if (state.isTerminal()) {
+                return;
+            }
+            if (stopLevel == 0) {
+                stopRequest = "terminate(" + grace + ")";
+                stopLevel = 1;
+            }
+            e = engine;
+        } finally {
+            lock.unlock();
+        }
+        e.stop();
+        if (await(grace)) {
+            return;
+        }
+        if (escalate(e, 2)) {
+            e.signalTerm();
+        }
+        if (await(grace)) {
+            return;
+        }
+        if (escalate(e, 3)) {
+            e.kill();
+        }
+        // SIGKILL cannot be ignored; the bound only guards against a process stuck in the kernel
+        await(Duration.ofSeconds(30));
+    }
+
+    private boolean escalate(Engine e, int level) {
+        lock.lock();
+        try {
+            if (e != engine || state.isTerminal()) {
+                return false;
+            }
+            stopLevel = Math.max(stopLevel, level);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void kill() {
+        Engine e;
+        lock.lock();
+        try {
+            if (state.isTerminal()) {
+                return;
+            }
+            if (stopLevel == 0) {
+                stopRequest = "kill()";
+            }
+            stopLevel = 3;
+            e = engine;
+        } finally {
+            lock.unlock();
+        }
+        e.kill();
+    }
+
+    /** Sends end of input once. Call with {@code sendLock} held. */
+    final void endInputLocked() {
+        Engine e;
+        lock.lock();
+        try {
+            if (inputEnded || state.isTerminal()) {
+                return;
+            }
+            inputEnded = true;
+            if (state == WorkerState.RUNNING && !oneShot()) {
+                state = WorkerState.CLOSING;
+                changed.signalAll();
+            }
+            e = engine;
+        } finally {
+            lock.unlock();
+        }
+        e.endInput();
+    }
+
+    @Override
+    public void close() {
+        sendLock.lock();
+        try {
+            closeLocked();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private void closeLocked() {
+        endInputLocked();
+        try {
+            if (!await(options.closeTimeout())) {
+                lock.lock();
+                try {
+                    if (stopLevel == 0) {
+                        stopRequest = "close() after waiting " + options.closeTimeout();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                terminate(options.grace());
+            }
+        } catch (InterruptedException ie) {
+            kill();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void restart() throws InterruptedException, WorkerStartException {
+        sendLock.lockInterruptibly();
+        try {
+            closeLocked();
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("interrupted while the old incarnation of '" + name + "' wound down");
+            }
+            startIncarnation();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            return getClass().getSimpleName() + "{name=" + name + ", type=" + type + ", state=" + state
+                    + ", pid=" + (engine == null ? "?" : engine.pid()) + ", open calls=" + open.size() + "}";
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One call's outcome. Guarded by {@link #lock}. */
+    static final class Slot {
+        final long id;
+        boolean done;
+        Object value;
+        Throwable error;
+        boolean beforeStop;
+
+        Slot(long id) {
+            this.id = id;
+        }
+
+        /** The value, or the exception a caller sees for this call. */
+        Object valueOrThrow(String workerName, long pid) {
+            if (error == null) {
+                return value;
+            }
+            if (error instanceof WorkerDiedException || error instanceof WorkerTerminatedException
+                    || error instanceof CancellationException) {
+                throw (RuntimeException) error;
+            }
+            throw new TaskFailedException(workerName, pid, error);
+        }
+    }
+
+    /** This host's name, looked up once. */
+    private static final class Host {
+        static final String NAME = lookup();
+
+        private static String lookup() {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                return "localhost";
+            }
+        }
+    }
+}

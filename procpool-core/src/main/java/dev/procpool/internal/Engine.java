@@ -1,0 +1,62 @@
+package dev.procpool.internal;
+
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One incarnation of a worker: a thread or a child process that runs calls in the order given.
+ * A {@link BaseWorker} owns one at a time and replaces it on restart.
+ *
+ * <p>Contract with the {@link Listener}: events for one engine arrive from one thread at a time,
+ * in this order: {@code ready}, then {@code result}/{@code failure} for calls (one per call, in
+ * call order), then at most one {@code bye}, then exactly one {@code exited}, after which nothing
+ * more arrives. Sending methods never throw for a dead engine: the sends are dropped and
+ * {@code exited} tells what happened.
+ */
+abstract class Engine {
+
+    /** Receives an engine's events; see the class comment for order and threads. */
+    interface Listener {
+        void ready(Engine engine);
+
+        void result(Engine engine, long callId, Object value);
+
+        void failure(Engine engine, long callId, byte kind, Throwable error);
+
+        void bye(Engine engine, long calls);
+
+        void exited(Engine engine, ExitInfo info);
+    }
+
+    /** Starts the thread or spawns the process; events may arrive from then on. */
+    abstract void start() throws dev.procpool.WorkerStartException;
+
+    /** Binds the function every later call applies to its argument (persistent workers). */
+    abstract void bind(Object prepared);
+
+    /** Sends one call; {@code prepared} came from the engine kind's {@code prepare}. */
+    abstract void call(long callId, Object prepared);
+
+    /** Interrupts the call if it runs; answers it as cancelled if it has not started. */
+    abstract void cancel(long callId);
+
+    /** No more calls: the engine answers the ones it has, says bye and ends. */
+    abstract void endInput();
+
+    /** Interrupts the running call, answers queued ones as cancelled, and ends. */
+    abstract void stop();
+
+    /** The second stop step: SIGTERM for a process; a thread is abandoned. */
+    abstract void signalTerm();
+
+    /** The last stop step: SIGKILL for a process; a thread is abandoned. */
+    abstract void kill();
+
+    abstract long pid();
+
+    abstract OptionalLong threadId();
+
+    abstract boolean isAlive();
+
+    abstract Optional<String> launchCommand();
+}

@@ -1,0 +1,89 @@
+package dev.procpool.internal;
+
+import dev.procpool.WorkerOptions;
+import dev.procpool.internal.child.ChildMain;
+import java.io.File;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** The child JVM's command line, and its shell-quoted form for humans. */
+final class LaunchCommand {
+    /** Small and quick children, and an out-of-heap child exits instead of limping on. */
+    static final List<String> DEFAULT_JVM_ARGS = List.of("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
+    private LaunchCommand() {
+    }
+
+    static List<String> command(WorkerOptions options, String name, Path socket, long workerId) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(options.javaExecutable().toString());
+        // first, so that `ps` shows which worker this is even when it cuts long lines
+        cmd.add("-Dprocpool.worker=" + name);
+        cmd.addAll(DEFAULT_JVM_ARGS);
+        options.maxHeap().ifPresent(h -> cmd.add("-Xmx" + h));
+        for (Map.Entry<String, String> p : options.systemProperties().entrySet()) {
+            cmd.add("-D" + p.getKey() + "=" + p.getValue());
+        }
+        cmd.addAll(options.jvmArgs());
+        cmd.add("-cp");
+        cmd.add(classpath(options));
+        cmd.add(ChildMain.class.getName());
+        cmd.add(socket.toString());
+        cmd.add(Long.toString(workerId));
+        cmd.add(options.codec().getClass().getName());
+        return cmd;
+    }
+
+    /** The user's classpath (or ours), plus procpool-core's location if it is missing. */
+    static String classpath(WorkerOptions options) {
+        Set<String> entries = new LinkedHashSet<>(options.classpath()
+                .orElseGet(() -> List.of(System.getProperty("java.class.path").split(File.pathSeparator))));
+        entries.remove("");
+        String core = coreLocation();
+        if (core != null) {
+            entries.add(core);
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static String coreLocation() {
+        try {
+            var source = ChildMain.class.getProtectionDomain().getCodeSource();
+            return source == null ? null : Path.of(source.getLocation().toURI()).toString();
+        } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** A command a human can paste into a shell: working directory, added environment, argv. */
+    static String toShell(WorkerOptions options, List<String> command) {
+        StringBuilder sb = new StringBuilder();
+        options.workingDirectory().ifPresent(d -> sb.append("cd ").append(quote(d.toString())).append(" && "));
+        if (!options.environment().isEmpty()) {
+            sb.append("env");
+            options.environment().forEach((k, v) -> sb.append(' ').append(quote(k + "=" + v)));
+            sb.append(' ');
+        }
+        for (int i = 0; i < command.size(); i++) {
+            if (i > 0) {
+                sb.append(' ');
+            }
+            sb.append(quote(command.get(i)));
+        }
+        return sb.toString();
+    }
+
+    static String quote(String s) {
+        if (!s.isEmpty() && SAFE.matcher(s).matches()) {
+            return s;
+        }
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,50 @@
+package dev.procpool.internal;
+
+import dev.procpool.Task;
+import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerStartException;
+import dev.procpool.WorkerType;
+
+/** A worker that runs one task once (and again on each restart). */
+public final class OneShotWorker<R> extends BaseWorker<R> {
+    private final Object preparedTask;
+
+    private OneShotWorker(WorkerType type, Task<R> task, WorkerOptions options) {
+        super(type, options);
+        this.preparedTask = prepare("task", task);
+    }
+
+    /** Creates and starts the worker; the task is checked for serializability first. */
+    public static <R> OneShotWorker<R> start(WorkerType type, Task<R> task, WorkerOptions options)
+            throws WorkerStartException {
+        OneShotWorker<R> w = new OneShotWorker<>(type, task, options);
+        w.sendLock.lock();
+        try {
+            w.startIncarnation();
+        } finally {
+            w.sendLock.unlock();
+        }
+        return w;
+    }
+
+    @Override
+    void initialize(Engine engine) {
+        Slot slot = newSlot();
+        if (slot == null) {
+            return; // the engine already ended (e.g. could not start)
+        }
+        engine.call(slot.id, preparedTask);
+        endInputLocked();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    R completedValue(Slot only) {
+        return (R) only.value;
+    }
+
+    @Override
+    boolean oneShot() {
+        return true;
+    }
+}

@@ -1,0 +1,409 @@
+package dev.procpool.internal;
+
+import dev.procpool.Codec;
+import dev.procpool.OutputHandler;
+import dev.procpool.TaskNotSerializableException;
+import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerStartException;
+import dev.procpool.internal.protocol.Buf;
+import dev.procpool.internal.protocol.Failures;
+import dev.procpool.internal.protocol.FrameChannel;
+import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.protocol.ProtocolException;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An engine in a child JVM. Start-up: bind a private Unix socket, spawn the child (it connects
+ * back and proves itself with a per-worker secret from its environment), then one I/O thread
+ * reads frames until the channel ends. Sends before the child connects are buffered.
+ *
+ * <p>Threads per process worker: {@code procpool-io-NAME} (accept, read, report exit) and one
+ * pump per output stream. The shared {@code procpool-timer} runs heartbeats and the start
+ * deadline. The exit is reported once, by the I/O thread, after the process has ended and its
+ * stderr was read to the end, so the tail in the error message is complete.
+ */
+final class ProcessEngine extends Engine {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String name;
+    private final long workerId;
+    private final WorkerOptions options;
+    private final Codec codec;
+    private final ClassLoader loader;
+    private final Listener listener;
+    private final String secret;
+    private final Path socketPath;
+    private final ServerSocketChannel server;
+    private final List<String> command;
+    private final FrameChannel channel = new FrameChannel();
+    private volatile Process process;
+    private OutputPump stdout;
+    private OutputPump stderr;
+    private volatile ScheduledFuture<?> heartbeat;
+    private volatile long lastReceived = System.nanoTime();
+    private volatile long taskThreadId = -1;
+    private volatile boolean connected;
+    private volatile String problem;
+    private volatile Throwable problemCause;
+
+    ProcessEngine(String name, long workerId, int incarnation, WorkerOptions options, ClassLoader loader,
+            Listener listener) throws WorkerStartException {
+        this.name = name;
+        this.workerId = workerId;
+        this.options = options;
+        this.codec = options.codec();
+        this.loader = loader;
+        this.listener = listener;
+        byte[] s = new byte[16];
+        RANDOM.nextBytes(s);
+        this.secret = HexFormat.of().formatHex(s);
+        try {
+            this.socketPath = Controller.get().socketDir().resolve("w" + workerId + "." + incarnation);
+            Files.deleteIfExists(socketPath);
+            this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socketPath));
+        } catch (IOException e) {
+            throw new WorkerStartException("cannot open the control socket for worker '" + name + "': " + e, e);
+        }
+        this.command = LaunchCommand.command(options, name, socketPath, workerId);
+    }
+
+    /** Spawns the child and starts the threads that serve it. */
+    @Override
+    void start() throws WorkerStartException {
+        Controller controller = Controller.get();
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(options.environment());
+        pb.environment().put("PROCPOOL_WORKER_SECRET", secret);
+        options.workingDirectory().ifPresent(d -> pb.directory(d.toFile()));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            closeServer();
+            throw new WorkerStartException("cannot start worker '" + name + "': " + e.getMessage()
+                    + "; command: " + LaunchCommand.toShell(options, command), e);
+        }
+        this.process = p;
+        controller.register(this);
+        try {
+            p.getOutputStream().close(); // the child reads EOF on stdin: input comes over the socket
+        } catch (IOException ignored) {
+            // already gone; the I/O thread reports it
+        }
+        stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, options.output());
+        stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, options.output());
+        stdout.start();
+        stderr.start();
+        ScheduledFuture<?> startDeadline = controller.timer().schedule(() -> {
+            if (!connected) {
+                fail("did not connect back within the start timeout of " + options.startTimeout(), null);
+                closeServer();
+            }
+        }, options.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        p.onExit().thenRun(() -> {
+            if (!connected) {
+                closeServer(); // unblocks accept: the child died before connecting
+            }
+        });
+        Thread io = new Thread(() -> {
+            try {
+                runIo();
+            } finally {
+                startDeadline.cancel(false);
+            }
+        }, "procpool-io-" + name);
+        io.setDaemon(true);
+        io.start();
+    }
+
+    String name() {
+        return name;
+    }
+
+    private void fail(String what, Throwable cause) {
+        if (problem == null) {
+            problem = what;
+            problemCause = cause;
+        }
+    }
+
+    /** Encodes a task, function or argument once, on the caller's thread. */
+    static Object prepare(Codec codec, String what, Object input) {
+        Buf buf = new Buf(128);
+        Codecs.check(codec, what, input, buf);
+        return buf;
+    }
+
+    @Override
+    void bind(Object prepared) {
+        Buf b = (Buf) prepared;
+        channel.send(Frames.BIND, 0, b.array(), 0, b.size(), true);
+    }
+
+    @Override
+    void call(long callId, Object prepared) {
+        Buf b = (Buf) prepared;
+        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), true);
+    }
+
+    @Override
+    void cancel(long callId) {
+        channel.send(Frames.CANCEL, callId, true);
+    }
+
+    @Override
+    void endInput() {
+        channel.send(Frames.END_INPUT, 0, true);
+    }
+
+    @Override
+    void stop() {
+        channel.send(Frames.STOP, 0, true);
+    }
+
+    @Override
+    void signalTerm() {
+        Process p = process;
+        if (p != null) {
+            p.toHandle().destroy(); // not Process.destroy(): that would close our ends of its pipes
+        }
+    }
+
+
+    @Override
+    void kill() {
+        Process p = process;
+        if (p != null) {
+            p.toHandle().destroyForcibly();
+        }
+    }
+
+    /** Closes the channel: the child sees EOF and halts (used at JVM shutdown). */
+    void closeChannel() {
+        closeServer();
+        channel.close();
+    }
+
+    boolean awaitProcessExit(long nanos) {
+        try {
+            return process.waitFor(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
+    @Override
+    long pid() {
+        return process.pid();
+    }
+
+    @Override
+    OptionalLong threadId() {
+        long t = taskThreadId;
+        return t < 0 ? OptionalLong.empty() : OptionalLong.of(t);
+    }
+
+    @Override
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    Optional<String> launchCommand() {
+        return Optional.of(LaunchCommand.toShell(options, command));
+    }
+
+    private void closeServer() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+        try {
+            Files.deleteIfExists(socketPath);
+        } catch (IOException ignored) {
+            // the directory is removed at exit
+        }
+    }
+
+    private void runIo() {
+        boolean bye = false;
+        try {
+            SocketChannel sc;
+            try {
+                sc = server.accept();
+            } catch (IOException e) {
+                if (problem == null && !process.isAlive()) {
+                    fail("exited before connecting to the controller", null);
+                } else {
+                    fail(problem == null ? "could not connect to the controller" : problem, e);
+                }
+                throw e;
+            } finally {
+                closeServer();
+            }
+            handshake(sc);
+            connected = true;
+            lastReceived = System.nanoTime();
+            startHeartbeat();
+            listener.ready(this);
+            while (true) {
+                FrameChannel.Frame f = channel.read();
+                lastReceived = System.nanoTime();
+                switch (f.type) {
+                    case Frames.RESULT -> deliverResult(f);
+                    case Frames.ERROR -> {
+                        if (f.payload.length == 0) {
+                            throw new ProtocolException("empty ERROR payload");
+                        }
+                        listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
+                    }
+                    case Frames.PONG -> {
+                        // lastReceived is all a heartbeat needs
+                    }
+                    case Frames.BYE -> {
+                        bye = true;
+                        listener.bye(this, f.id);
+                    }
+                    default -> throw new ProtocolException("unexpected frame type " + f.type + " from the worker");
+                }
+            }
+        } catch (ProtocolException e) {
+            fail("broke the control protocol (" + e.getMessage() + ")", e);
+            kill();
+        } catch (EOFException e) {
+            // the child ended; its exit code tells why
+        } catch (IOException | RuntimeException e) {
+            if (problem == null && !Controller.get().isShuttingDown() && process.isAlive()) {
+                fail("lost its control channel (" + e + ")", e);
+            }
+        } finally {
+            ScheduledFuture<?> hb = heartbeat;
+            if (hb != null) {
+                hb.cancel(false);
+            }
+            channel.close();
+        }
+        finish(bye);
+    }
+
+    private void handshake(SocketChannel sc) throws IOException {
+        FrameChannel hello = new FrameChannel(sc);
+        FrameChannel.Frame f = hello.read();
+        String refusal = null;
+        if (f.type != Frames.HELLO || f.payload.length < 28) {
+            refusal = "expected HELLO, got frame type " + f.type;
+        } else {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload));
+            int magic = in.readInt();
+            int version = in.readInt();
+            in.readLong(); // the child's pid; we know it from the Process
+            long tid = in.readLong();
+            int n = in.readInt();
+            String theirSecret = n >= 0 && n <= 256 ? new String(in.readNBytes(n), StandardCharsets.UTF_8) : "";
+            if (magic != Frames.MAGIC) {
+                refusal = "not a procpool worker (bad magic)";
+            } else if (version != Frames.VERSION) {
+                refusal = "protocol version " + version + " but the controller speaks " + Frames.VERSION
+                        + "; the worker runs a different procpool version than the controller";
+            } else if (!secret.equals(theirSecret) || f.id != workerId) {
+                refusal = "wrong worker secret";
+            } else {
+                taskThreadId = tid;
+            }
+        }
+        if (refusal != null) {
+            byte[] reason = refusal.getBytes(StandardCharsets.UTF_8);
+            writeDirect(sc, Frames.REFUSE, reason);
+            sc.close();
+            fail("refused at the handshake: " + refusal, null);
+            throw new ProtocolException(refusal);
+        }
+        // WELCOME goes straight to the socket so it precedes everything buffered before the connect.
+        writeDirect(sc, Frames.WELCOME, new byte[0]);
+        channel.attach(sc); // the child sends nothing between HELLO and WELCOME, so nothing was over-read
+    }
+
+    private static void writeDirect(SocketChannel sc, byte type, byte[] payload) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Frames.HEADER + payload.length);
+        b.putInt(9 + payload.length).put(type).putLong(0).put(payload).flip();
+        while (b.hasRemaining()) {
+            sc.write(b);
+        }
+    }
+
+    private void deliverResult(FrameChannel.Frame f) {
+        Object value;
+        try {
+            value = codec.decode(new ByteArrayInputStream(f.payload), loader);
+        } catch (Exception | LinkageError e) {
+            // that call fails; the worker goes on
+            listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, new TaskNotSerializableException(
+                    "result (could not be deserialized here)", e.getMessage() == null ? e.getClass().getName()
+                    : e.getMessage(), e));
+            return;
+        }
+        listener.result(this, f.id, value);
+    }
+
+    private void startHeartbeat() {
+        long interval = options.heartbeatInterval().toMillis();
+        long timeout = options.heartbeatTimeout().toNanos();
+        if (interval == 0 || timeout == 0) {
+            return;
+        }
+        heartbeat = Controller.get().timer().scheduleWithFixedDelay(() -> {
+            if (System.nanoTime() - lastReceived > timeout) {
+                fail("unresponsive: sent nothing for " + options.heartbeatTimeout()
+                        + " (stopped, hung in the JVM, or starved); killed by procpool", null);
+                kill();
+                heartbeat.cancel(false);
+            } else {
+                channel.trySend(Frames.PING, System.nanoTime());
+            }
+        }, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits for the process to end (escalating if it lingers), drains stderr, reports the exit. */
+    private void finish(boolean bye) {
+        long grace = Math.max(options.grace().toNanos(), TimeUnit.MILLISECONDS.toNanos(200));
+        if (!awaitProcessExit(bye ? grace : TimeUnit.SECONDS.toNanos(2))) {
+            if (!bye) {
+                fail("closed its control channel but did not exit; killed by procpool", null);
+            }
+            signalTerm();
+            if (!awaitProcessExit(grace)) {
+                kill();
+                awaitProcessExit(TimeUnit.SECONDS.toNanos(30));
+            }
+        }
+        stderr.join(2000);
+        stdout.join(500);
+        Controller.get().unregister(this);
+        OptionalInt code = process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+        String signal = code.isPresent() ? Signals.fromExitCode(code.getAsInt()) : null;
+        boolean clean = bye && code.isPresent() && code.getAsInt() == 0 && problem == null;
+        listener.exited(this, new ExitInfo(clean, code, signal, stderr.tail(), problem, problemCause, false));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.procpool.internal;
+
+/** Signal names for exit codes, as a shell reports them (Linux numbering). */
+final class Signals {
+    private static final String[] NAMES = {
+        null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
+        "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+        "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+        "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"
+    };
+
+    private Signals() {
+    }
+
+    /**
+     * The signal behind a process exit code, or null. The JDK reports a process ended by signal N
+     * as exit code 128 + N, like a shell.
+     */
+    static String fromExitCode(int exitCode) {
+        int n = exitCode - 128;
+        if (n <= 0 || n > 64) {
+            return null;
+        }
+        return n < NAMES.length ? NAMES[n] : "SIGRT" + n;
+    }
+}

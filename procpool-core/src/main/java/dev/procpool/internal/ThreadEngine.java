@@ -1,0 +1,225 @@
+package dev.procpool.internal;
+
+import dev.procpool.Codec;
+import dev.procpool.Task;
+import dev.procpool.TaskFunction;
+import dev.procpool.internal.protocol.Frames;
+import java.io.OutputStream;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * An engine on a thread of this JVM. Values pass by reference, but tasks, arguments and results
+ * are checked with the codec as for a process, so code that works on a thread works on a process.
+ *
+ * <p>A thread cannot be killed: {@link #signalTerm()} and {@link #kill()} abandon it. It is a
+ * daemon thread, and anything it does after being abandoned is ignored.
+ */
+final class ThreadEngine extends Engine {
+    private static final Object END = new Object();
+    private static final OutputStream DISCARD = OutputStream.nullOutputStream();
+
+    private final Listener listener;
+    private final Codec codec;
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final Object lock = new Object();
+    private final java.util.Set<Long> cancelled = new java.util.HashSet<>();
+    private long current = -1;
+    private volatile boolean stopping;
+    /** Set once; after it, the thread's events are dropped. Guarded by {@link #lock}. */
+    private boolean finished;
+
+    ThreadEngine(String name, Codec codec, Listener listener) {
+        this.listener = listener;
+        this.codec = codec;
+        this.thread = new Thread(this::run, "procpool-thread-" + name);
+        thread.setDaemon(true);
+    }
+
+    @Override
+    void start() {
+        thread.start();
+    }
+
+    /** Checks that the value could cross to a process; a thread then gets the object itself. */
+    static Object prepare(Codec codec, String what, Object input) {
+        Codecs.check(codec, what, input, DISCARD);
+        return input;
+    }
+
+    @Override
+    void bind(Object prepared) {
+        queue.add(new Item(Frames.BIND, 0, prepared));
+    }
+
+    @Override
+    void call(long callId, Object prepared) {
+        queue.add(new Item(Frames.CALL, callId, prepared));
+    }
+
+    @Override
+    void cancel(long callId) {
+        synchronized (lock) {
+            if (current == callId) {
+                thread.interrupt();
+            } else {
+                cancelled.add(callId);
+            }
+        }
+    }
+
+    @Override
+    void endInput() {
+        queue.add(END);
+    }
+
+    @Override
+    void stop() {
+        stopping = true;
+        synchronized (lock) {
+            if (current >= 0) {
+                thread.interrupt();
+            }
+        }
+        queue.add(END);
+    }
+
+    @Override
+    void signalTerm() {
+        abandon();
+    }
+
+    @Override
+    void kill() {
+        abandon();
+    }
+
+    private void abandon() {
+        synchronized (lock) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+        }
+        thread.interrupt();
+        listener.exited(this, ExitInfo.threadAbandoned());
+    }
+
+    @Override
+    long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    @Override
+    OptionalLong threadId() {
+        return OptionalLong.of(thread.getId());
+    }
+
+    @Override
+    boolean isAlive() {
+        synchronized (lock) {
+            return !finished && thread.isAlive();
+        }
+    }
+
+    @Override
+    Optional<String> launchCommand() {
+        return Optional.empty();
+    }
+
+    private void run() {
+        listener.ready(this);
+        TaskFunction<Object, Object> function = null;
+        long calls = 0;
+        while (true) {
+            Object next;
+            try {
+                next = queue.take();
+            } catch (InterruptedException e) {
+                if (isFinished()) {
+                    return;
+                }
+                continue;
+            }
+            if (next == END) {
+                break;
+            }
+            Item item = (Item) next;
+            if (item.type == Frames.BIND) {
+                @SuppressWarnings("unchecked")
+                TaskFunction<Object, Object> fn = (TaskFunction<Object, Object>) item.payload;
+                function = fn;
+                continue;
+            }
+            boolean skip;
+            synchronized (lock) {
+                if (finished) {
+                    return;
+                }
+                skip = stopping || cancelled.remove(item.id);
+                if (!skip) {
+                    current = item.id;
+                }
+            }
+            if (skip) {
+                listener.failure(this, item.id, Frames.ERR_CANCELLED, new CancellationException(
+                        stopping ? "the worker was stopped before this call ran" : "cancelled before it ran"));
+                continue;
+            }
+            calls++;
+            Object value = null;
+            Throwable error = null;
+            byte kind = Frames.ERR_THREW;
+            try {
+                if (function != null) {
+                    value = function.apply(item.payload);
+                } else {
+                    value = ((Task<?>) item.payload).call();
+                }
+            } catch (Throwable e) {
+                error = e;
+            }
+            if (error == null) {
+                try {
+                    Codecs.check(codec, "result of type " + (value == null ? "null" : value.getClass().getName()),
+                            value, DISCARD);
+                } catch (RuntimeException e) {
+                    error = e;
+                    kind = Frames.ERR_RESULT_NOT_SERIALIZABLE;
+                }
+            }
+            synchronized (lock) {
+                current = -1;
+                Thread.interrupted();
+                if (finished) {
+                    return; // abandoned: the worker already reported this call
+                }
+            }
+            if (error != null) {
+                listener.failure(this, item.id, kind, error);
+            } else {
+                listener.result(this, item.id, value);
+            }
+        }
+        synchronized (lock) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+        }
+        listener.bye(this, calls);
+        listener.exited(this, ExitInfo.threadEnded());
+    }
+
+    private boolean isFinished() {
+        synchronized (lock) {
+            return finished;
+        }
+    }
+
+    private record Item(byte type, long id, Object payload) {
+    }
+}

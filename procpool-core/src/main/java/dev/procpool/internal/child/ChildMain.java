@@ -1,0 +1,296 @@
+package dev.procpool.internal.child;
+
+import dev.procpool.Codec;
+import dev.procpool.JdkCodec;
+import dev.procpool.Task;
+import dev.procpool.TaskFunction;
+import dev.procpool.TaskNotSerializableException;
+import dev.procpool.internal.protocol.Buf;
+import dev.procpool.internal.protocol.Failures;
+import dev.procpool.internal.protocol.FrameChannel;
+import dev.procpool.internal.protocol.Frames;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The child side of a process worker: connects back to the controller, runs calls one at a time
+ * on its task thread, and exits when told to or when the controller goes away.
+ *
+ * <p>Kept lean on purpose (no logging framework, no lambdas, few classes) because its class
+ * loading is part of every worker's start-up time.
+ *
+ * <p>Threads: {@code main} reads frames (and so always answers heartbeats and cancels, even while
+ * a task spins); {@code procpool-task} runs calls and writes their responses, flushing when its
+ * queue is empty so a burst of results leaves in one write.
+ *
+ * <p>Exit codes: 0 after END_INPUT or STOP; 2 when the controller refused the handshake or could
+ * not be reached; 97 when the channel to the controller was lost (the controller died), after
+ * killing every descendant process.
+ */
+public final class ChildMain {
+    static final int EXIT_REFUSED = 2;
+    static final int EXIT_ORPHANED = 97;
+
+    private static final Object END = new Object();
+
+    private static volatile FrameChannel channel;
+
+    private final FrameChannel ch;
+    private final Codec codec;
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Object lock = new Object();
+    private final Set<Long> cancelled = new HashSet<>();
+    private final Thread taskThread;
+    private long current = -1;
+    private volatile boolean stopping;
+    private volatile boolean exiting;
+
+    private ChildMain(FrameChannel ch, Codec codec) {
+        this.ch = ch;
+        this.codec = codec;
+        this.taskThread = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                runTasks();
+            }
+        }, "procpool-task");
+        taskThread.setDaemon(true);
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 3) {
+            System.err.println("procpool worker: usage: ChildMain <socket> <worker-id> <codec-class>; "
+                    + "started by procpool, not by hand");
+            System.exit(EXIT_REFUSED);
+        }
+        ignoreSigint();
+        String secret = System.getenv("PROCPOOL_WORKER_SECRET");
+        Codec codec;
+        try {
+            codec = args[2].equals(JdkCodec.class.getName()) ? new JdkCodec()
+                    : (Codec) Class.forName(args[2]).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            System.err.println("procpool worker: cannot create codec " + args[2] + ": " + e);
+            System.exit(EXIT_REFUSED);
+            return;
+        }
+        FrameChannel ch;
+        try {
+            SocketChannel sc = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
+            ch = new FrameChannel(sc);
+        } catch (IOException e) {
+            System.err.println("procpool worker: cannot reach the controller at " + args[0] + ": " + e);
+            System.exit(EXIT_REFUSED);
+            return;
+        }
+        channel = ch;
+        ChildMain child = new ChildMain(ch, codec);
+        child.taskThread.start();
+        Buf hello = new Buf(64);
+        hello.writeInt(Frames.MAGIC);
+        hello.writeInt(Frames.VERSION);
+        hello.writeLong(ProcessHandle.current().pid());
+        hello.writeLong(child.taskThread.getId());
+        hello.writeString(secret == null ? "" : secret);
+        ch.send(Frames.HELLO, Long.parseLong(args[1]), hello.array(), 0, hello.size(), true);
+        child.readLoop();
+    }
+
+    /**
+     * Ctrl-C on a terminal signals the whole foreground process group; the controller decides
+     * what happens to its workers, so the child leaves SIGINT to it.
+     */
+    private static void ignoreSigint() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+        } catch (IllegalArgumentException e) {
+            // not on this platform: the child then stops with the controller on Ctrl-C, also fine
+        }
+    }
+
+    private void readLoop() {
+        try {
+            FrameChannel.Frame first = ch.read();
+            if (first.type == Frames.REFUSE) {
+                System.err.println("procpool worker: refused by the controller: "
+                        + new String(first.payload, StandardCharsets.UTF_8));
+                System.exit(EXIT_REFUSED);
+            }
+            if (first.type != Frames.WELCOME) {
+                throw new IOException("expected WELCOME, got frame type " + first.type);
+            }
+            while (true) {
+                FrameChannel.Frame f = ch.read();
+                switch (f.type) {
+                    case Frames.BIND:
+                    case Frames.CALL:
+                        queue.add(f);
+                        break;
+                    case Frames.CANCEL:
+                        cancel(f.id);
+                        break;
+                    case Frames.PING:
+                        ch.send(Frames.PONG, f.id, true);
+                        break;
+                    case Frames.END_INPUT:
+                        queue.add(END);
+                        break;
+                    case Frames.STOP:
+                        stopping = true;
+                        synchronized (lock) {
+                            if (current >= 0) {
+                                taskThread.interrupt();
+                            }
+                        }
+                        queue.add(END);
+                        break;
+                    default:
+                        throw new IOException("unexpected frame type " + f.type);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!exiting) {
+                orphaned(e);
+            }
+        }
+    }
+
+    /** The controller is gone: nobody will collect results, so stop everything this process started. */
+    private static void orphaned(Exception why) {
+        Iterator<ProcessHandle> it = ProcessHandle.current().descendants().iterator();
+        java.util.List<ProcessHandle> all = new java.util.ArrayList<>();
+        while (it.hasNext()) {
+            all.add(it.next());
+        }
+        for (ProcessHandle p : all) {
+            p.destroyForcibly();
+        }
+        Runtime.getRuntime().halt(EXIT_ORPHANED);
+    }
+
+    private void cancel(long id) {
+        synchronized (lock) {
+            if (current == id) {
+                taskThread.interrupt();
+            } else {
+                cancelled.add(id);
+            }
+        }
+    }
+
+    private void runTasks() {
+        TaskFunction<Object, Object> function = null;
+        Throwable bindFailure = null;
+        long calls = 0;
+        Buf result = new Buf(256);
+        while (true) {
+            Object item;
+            try {
+                item = queue.take();
+            } catch (InterruptedException e) {
+                continue; // a late interrupt for a finished call; nothing to cancel
+            }
+            if (item == END) {
+                break;
+            }
+            FrameChannel.Frame f = (FrameChannel.Frame) item;
+            if (f.type == Frames.BIND) {
+                try {
+                    @SuppressWarnings("unchecked")
+                    TaskFunction<Object, Object> fn = (TaskFunction<Object, Object>) decode(f.payload);
+                    function = fn;
+                } catch (Throwable e) {
+                    bindFailure = e;
+                }
+                continue;
+            }
+            boolean skip;
+            synchronized (lock) {
+                skip = stopping || cancelled.remove(f.id);
+                if (!skip) {
+                    current = f.id;
+                }
+            }
+            if (skip) {
+                respondError(Frames.ERR_CANCELLED, f.id, new java.util.concurrent.CancellationException(
+                        stopping ? "the worker was stopped before this call ran" : "cancelled before it ran"));
+                continue;
+            }
+            calls++;
+            Object value;
+            byte errKind = Frames.ERR_THREW;
+            Throwable error = null;
+            try {
+                Object input;
+                try {
+                    input = decode(f.payload);
+                } catch (Throwable e) {
+                    errKind = Frames.ERR_BAD_INPUT;
+                    throw e;
+                }
+                if (bindFailure != null) {
+                    errKind = Frames.ERR_BAD_INPUT;
+                    throw new IllegalStateException("the worker's function could not be loaded: " + bindFailure,
+                            bindFailure);
+                }
+                if (function != null) {
+                    value = function.apply(input);
+                } else if (input instanceof Task<?> task) {
+                    value = task.call();
+                } else {
+                    errKind = Frames.ERR_BAD_INPUT;
+                    throw new IllegalArgumentException("not a Task: "
+                            + (input == null ? "null" : input.getClass().getName()));
+                }
+            } catch (Throwable e) {
+                value = null;
+                error = e;
+            } finally {
+                synchronized (lock) {
+                    current = -1;
+                    Thread.interrupted(); // a cancel that raced with the end of the call must not hit the next one
+                }
+            }
+            if (error != null) {
+                respondError(errKind, f.id, error);
+                continue;
+            }
+            result.reset();
+            try {
+                codec.encode(value, result);
+            } catch (Throwable e) {
+                String offending = e instanceof NotSerializableException && e.getMessage() != null
+                        ? e.getMessage() : value.getClass().getName();
+                respondError(Frames.ERR_RESULT_NOT_SERIALIZABLE, f.id, new TaskNotSerializableException(
+                        "result of type " + value.getClass().getName(), offending, null));
+                continue;
+            }
+            ch.send(Frames.RESULT, f.id, result.array(), 0, result.size(), queue.isEmpty());
+            if (result.array().length > 1 << 20) {
+                result = new Buf(256);
+            }
+        }
+        exiting = true;
+        System.out.flush();
+        System.err.flush();
+        ch.send(Frames.BYE, calls, true);
+        System.exit(0);
+    }
+
+    private void respondError(byte kind, long id, Throwable error) {
+        Buf payload = Failures.encode(kind, error, codec);
+        ch.send(Frames.ERROR, id, payload.array(), 0, payload.size(), queue.isEmpty());
+    }
+
+    private Object decode(byte[] payload) throws IOException, ClassNotFoundException {
+        return codec.decode(new ByteArrayInputStream(payload), ClassLoader.getSystemClassLoader());
+    }
+}

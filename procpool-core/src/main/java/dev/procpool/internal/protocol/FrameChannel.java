@@ -1,0 +1,221 @@
+package dev.procpool.internal.protocol;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Frames over a blocking socket channel: one reader thread calls {@link #read}; any thread may
+ * send. Sends append to one buffer under a lock and are written when {@code flush} is asked, so
+ * a burst of frames leaves in one system call and wakes the peer once.
+ *
+ * <p>Before {@link #attach} (the child has not connected yet) sends only accumulate. After the
+ * channel breaks, sends are dropped silently: the reader sees the break and reports it, which is
+ * the one place a dead peer is handled.
+ */
+public final class FrameChannel {
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+    private ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+    private volatile SocketChannel channel;
+    private volatile boolean broken;
+
+    public FrameChannel() {
+        in.flip();
+    }
+
+    public FrameChannel(SocketChannel channel) {
+        this();
+        this.channel = channel;
+    }
+
+    /** Connects the channel and writes what was sent before. */
+    public void attach(SocketChannel ch) throws IOException {
+        writeLock.lock();
+        try {
+            this.channel = ch;
+            writeOut();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public boolean isBroken() {
+        return broken;
+    }
+
+    /** Appends one frame; writes everything buffered if {@code flush}. */
+    public void send(byte type, long id, byte[] payload, int off, int len, boolean flush) {
+        writeLock.lock();
+        try {
+            appendLocked(type, id, payload, off, len);
+            if (flush) {
+                writeOut();
+            }
+        } catch (IOException e) {
+            broken = true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public void send(byte type, long id, boolean flush) {
+        send(type, id, null, 0, 0, flush);
+    }
+
+    /**
+     * Sends a frame only if no other thread is writing right now; for heartbeats, which must never
+     * block behind a peer that stopped reading.
+     */
+    public boolean trySend(byte type, long id) {
+        if (!writeLock.tryLock()) {
+            return false;
+        }
+        try {
+            appendLocked(type, id, null, 0, 0);
+            writeOut();
+            return true;
+        } catch (IOException e) {
+            broken = true;
+            return false;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public void flush() {
+        writeLock.lock();
+        try {
+            writeOut();
+        } catch (IOException e) {
+            broken = true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Bytes buffered and not yet written. */
+    public int buffered() {
+        return out.position();
+    }
+
+    private void appendLocked(byte type, long id, byte[] payload, int off, int len) {
+        int need = Frames.HEADER + len;
+        if (out.remaining() < need) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + need));
+            out.flip();
+            bigger.put(out);
+            out = bigger;
+        }
+        out.putInt(1 + 8 + len).put(type).putLong(id);
+        if (len > 0) {
+            out.put(payload, off, len);
+        }
+    }
+
+    private void writeOut() throws IOException {
+        SocketChannel ch = channel;
+        if (ch == null || out.position() == 0) {
+            return;
+        }
+        if (broken) {
+            out.clear();
+            return;
+        }
+        out.flip();
+        try {
+            while (out.hasRemaining()) {
+                ch.write(out);
+            }
+        } finally {
+            out.clear();
+            if (out.capacity() > 1 << 20) {
+                out = ByteBuffer.allocate(64 * 1024); // give back what one big frame took
+            }
+        }
+    }
+
+    /**
+     * Reads the next frame, blocking.
+     *
+     * @throws EOFException when the peer closed the channel cleanly between frames
+     * @throws ProtocolException when the bytes are not a valid frame
+     */
+    public Frame read() throws IOException {
+        fill(4);
+        int length = in.getInt(in.position());
+        if (length < 9 || length > Frames.MAX_FRAME) {
+            throw new ProtocolException("bad frame length " + length + " (bytes "
+                    + hex(in, in.position(), Math.min(in.remaining(), 16)) + ")");
+        }
+        fill(4 + length);
+        in.getInt();
+        byte type = in.get();
+        long id = in.getLong();
+        byte[] payload = new byte[length - 9];
+        in.get(payload);
+        return new Frame(type, id, payload);
+    }
+
+    private void fill(int n) throws IOException {
+        if (in.remaining() >= n) {
+            return;
+        }
+        if (in.capacity() < n) {
+            ByteBuffer bigger = ByteBuffer.allocate(n);
+            bigger.put(in);
+            bigger.flip();
+            in = bigger;
+        }
+        in.compact();
+        try {
+            while (in.position() < n) {
+                int r = channel.read(in);
+                if (r < 0) {
+                    if (in.position() == 0) {
+                        throw new EOFException("channel closed by peer");
+                    }
+                    throw new ProtocolException("channel closed in the middle of a frame");
+                }
+            }
+        } finally {
+            in.flip();
+        }
+    }
+
+    private static String hex(ByteBuffer b, int from, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(String.format("%02x", b.get(from + i)));
+        }
+        return sb.toString();
+    }
+
+    /** Closes the channel; a blocked {@link #read} ends with an exception. */
+    public void close() {
+        broken = true;
+        SocketChannel ch = channel;
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing is best effort; the reader reports the outcome
+            }
+        }
+    }
+
+    /** One frame as read. */
+    public static final class Frame {
+        public final byte type;
+        public final long id;
+        public final byte[] payload;
+
+        Frame(byte type, long id, byte[] payload) {
+            this.type = type;
+            this.id = id;
+            this.payload = payload;
+        }
+    }
+}

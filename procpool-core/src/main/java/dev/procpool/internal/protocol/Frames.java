@@ -1,0 +1,55 @@
+package dev.procpool.internal.protocol;
+
+/**
+ * The frame types and limits of the controller-worker protocol. {@code docs/protocol.md} is the
+ * specification; this class only names its constants.
+ */
+public final class Frames {
+    /** Bumped on any incompatible change; a mismatch is refused at the handshake. */
+    public static final int VERSION = 1;
+    /** "PPW1": the first bytes of a worker's HELLO payload. */
+    public static final int MAGIC = 0x50505731;
+    /** Bytes before the payload: length (4), type (1), id (8). */
+    public static final int HEADER = 13;
+    /** Largest frame accepted; a larger length is treated as garbage on the channel. */
+    public static final int MAX_FRAME = 512 << 20;
+
+    // worker -> controller
+    public static final byte HELLO = 1;
+    public static final byte RESULT = 2;
+    public static final byte ERROR = 3;
+    public static final byte PONG = 4;
+    public static final byte BYE = 5;
+    // controller -> worker
+    public static final byte WELCOME = 16;
+    public static final byte REFUSE = 17;
+    public static final byte BIND = 18;
+    public static final byte CALL = 19;
+    public static final byte CANCEL = 20;
+    public static final byte PING = 21;
+    public static final byte END_INPUT = 22;
+    public static final byte STOP = 23;
+
+    // ERROR payload kinds
+    /** The task or function threw. */
+    public static final byte ERR_THREW = 0;
+    /** The result could not be encoded. */
+    public static final byte ERR_RESULT_NOT_SERIALIZABLE = 1;
+    /** The call was cancelled before it ran. */
+    public static final byte ERR_CANCELLED = 2;
+    /** The call's input could not be decoded in the worker. */
+    public static final byte ERR_BAD_INPUT = 3;
+
+    private Frames() {
+    }
+
+    /** Whether {@code type} is a frame a worker may send. */
+    public static boolean fromWorker(byte type) {
+        return type >= HELLO && type <= BYE;
+    }
+
+    /** Whether {@code type} is a frame a controller may send. */
+    public static boolean fromController(byte type) {
+        return type >= WELCOME && type <= STOP;
+    }
+}
