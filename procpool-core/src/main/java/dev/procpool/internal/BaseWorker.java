@@ -433,10 +433,10 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             if (state.isTerminal()) {
                 return;
             }
-            if (stopLevel == 0) {
+            if (stopRequest == null) {
                 stopRequest = "terminate(" + grace + ")";
-                stopLevel = 1;
             }
+            stopLevel = Math.max(stopLevel, 1);
             e = engine;
         } finally {
             lock.unlock();
@@ -479,7 +479,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             if (state.isTerminal()) {
                 return;
             }
-            if (stopLevel == 0) {
+            if (stopRequest == null) {
                 stopRequest = "kill()";
             }
             stopLevel = 3;
@@ -526,7 +526,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             if (!await(options.closeTimeout())) {
                 lock.lock();
                 try {
-                    if (stopLevel == 0) {
+                    if (stopRequest == null) {
                         stopRequest = "close() after waiting " + options.closeTimeout();
                     }
                 } finally {

@@ -270,7 +270,7 @@ public final class ChildMain {
                 String offending = e instanceof NotSerializableException && e.getMessage() != null
                         ? e.getMessage() : value.getClass().getName();
                 respondError(Frames.ERR_RESULT_NOT_SERIALIZABLE, f.id, new TaskNotSerializableException(
-                        "result of type " + value.getClass().getName(), offending, null));
+                        "result of type " + value.getClass().getName(), offending, e));
                 continue;
             }
             ch.send(Frames.RESULT, f.id, result.array(), 0, result.size(), queue.isEmpty());
