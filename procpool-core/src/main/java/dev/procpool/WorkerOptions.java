@@ -20,9 +20,10 @@ import java.util.Optional;
  *   <li>{@code javaExecutable}: {@code bin/java} of the controller's own {@code java.home}</li>
  *   <li>{@code classpath}: the controller's {@code java.class.path}, plus procpool-core's own
  *       location if it is not on it</li>
- *   <li>{@code jvmArgs}: {@code -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError} (a small, quick
- *       child; a worker that runs out of heap exits, reported with its stderr, instead of going on
- *       in a broken state), then the user's arguments, which win</li>
+ *   <li>{@code jvmArgs}: {@code -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError
+ *       -XX:+DisplayVMOutputToStderr} (a small, quick child; a worker that runs out of heap exits,
+ *       reported with its stderr, instead of going on in a broken state), then the user's
+ *       arguments, which win</li>
  *   <li>{@code maxHeap}: the JVM's default; {@code systemProperties}: none</li>
  *   <li>{@code environment}: the controller's, with the given variables added or replaced</li>
  *   <li>{@code workingDirectory}: the controller's</li>

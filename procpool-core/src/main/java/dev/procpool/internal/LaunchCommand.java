@@ -14,8 +14,13 @@ import java.util.regex.Pattern;
 
 /** The child JVM's command line, and its shell-quoted form for humans. */
 final class LaunchCommand {
-    /** Small and quick children, and an out-of-heap child exits instead of limping on. */
-    static final List<String> DEFAULT_JVM_ARGS = List.of("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * Small and quick children; an out-of-heap child exits instead of limping on; and the JVM's own
+     * messages (such as the out-of-memory notice) go to stderr, whose tail is in error reports,
+     * leaving stdout to the user's output.
+     */
+    static final List<String> DEFAULT_JVM_ARGS = List.of("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+DisplayVMOutputToStderr");
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
     private LaunchCommand() {

@@ -215,7 +215,8 @@ final class ProcessEngine extends Engine {
 
     @Override
     long pid() {
-        return process.pid();
+        Process p = process;
+        return p == null ? -1 : p.pid();
     }
 
     @Override
@@ -226,7 +227,8 @@ final class ProcessEngine extends Engine {
 
     @Override
     boolean isAlive() {
-        return process.isAlive();
+        Process p = process;
+        return p != null && p.isAlive();
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 
 /**
  * The child side of a process worker: connects back to the controller, runs calls one at a time
@@ -28,8 +29,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  * loading is part of every worker's start-up time.
  *
  * <p>Threads: {@code main} reads frames (and so always answers heartbeats and cancels, even while
- * a task spins); {@code procpool-task} runs calls and writes their responses, flushing when its
- * queue is empty so a burst of results leaves in one write.
+ * a task spins); {@code procpool-task} runs calls and appends their responses, writing them itself
+ * when no other call is queued; {@code procpool-writer} writes them otherwise, so a burst of
+ * results leaves in few writes without any result waiting for the next call.
  *
  * <p>Exit codes: 0 after END_INPUT or STOP; 2 when the controller refused the handshake or could
  * not be reached; 97 when the channel to the controller was lost (the controller died), after
@@ -49,6 +51,8 @@ public final class ChildMain {
     private final Object lock = new Object();
     private final Set<Long> cancelled = new HashSet<>();
     private final Thread taskThread;
+    private final Thread writer;
+    private final Semaphore flushRequests = new Semaphore(0);
     private long current = -1;
     private volatile boolean stopping;
     private volatile boolean exiting;
@@ -63,6 +67,34 @@ public final class ChildMain {
             }
         }, "procpool-task");
         taskThread.setDaemon(true);
+        this.writer = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                writeLoop();
+            }
+        }, "procpool-writer");
+        writer.setDaemon(true);
+    }
+
+    /**
+     * Flushes results while the task thread goes on with the next call: a burst of quick calls
+     * leaves in few writes, and a finished result never waits for the next call to end.
+     */
+    private void writeLoop() {
+        while (true) {
+            flushRequests.acquireUninterruptibly();
+            flushRequests.drainPermits();
+            ch.flush();
+        }
+    }
+
+    /** Writes now if nothing else is queued (latency), else lets the writer thread do it (throughput). */
+    private void flushSoon() {
+        if (queue.isEmpty()) {
+            ch.flush();
+        } else if (flushRequests.availablePermits() == 0) {
+            flushRequests.release();
+        }
     }
 
     public static void main(String[] args) {
@@ -94,6 +126,15 @@ public final class ChildMain {
         channel = ch;
         ChildMain child = new ChildMain(ch, codec);
         child.taskThread.start();
+        child.writer.start();
+        final FrameChannel last = ch;
+        // a task that calls System.exit must not take the results already computed with it
+        Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
+            @Override
+            public void run() {
+                last.flush();
+            }
+        }, "procpool-flush"));
         Buf hello = new Buf(64);
         hello.writeInt(Frames.MAGIC);
         hello.writeInt(Frames.VERSION);
@@ -273,7 +314,8 @@ public final class ChildMain {
                         "result of type " + value.getClass().getName(), offending, e));
                 continue;
             }
-            ch.send(Frames.RESULT, f.id, result.array(), 0, result.size(), queue.isEmpty());
+            ch.send(Frames.RESULT, f.id, result.array(), 0, result.size(), false);
+            flushSoon();
             if (result.array().length > 1 << 20) {
                 result = new Buf(256);
             }
@@ -287,7 +329,8 @@ public final class ChildMain {
 
     private void respondError(byte kind, long id, Throwable error) {
         Buf payload = Failures.encode(kind, error, codec);
-        ch.send(Frames.ERROR, id, payload.array(), 0, payload.size(), queue.isEmpty());
+        ch.send(Frames.ERROR, id, payload.array(), 0, payload.size(), false);
+        flushSoon();
     }
 
     private Object decode(byte[] payload) throws IOException, ClassNotFoundException {

@@ -8,17 +8,27 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Frames over a blocking socket channel: one reader thread calls {@link #read}; any thread may
- * send. Sends append to one buffer under a lock and are written when {@code flush} is asked, so
- * a burst of frames leaves in one system call and wakes the peer once.
+ * send. Sending appends to a buffer under a short lock; {@link #flush} writes everything appended
+ * so far in one system call, so a burst of frames wakes the peer once.
  *
- * <p>Before {@link #attach} (the child has not connected yet) sends only accumulate. After the
- * channel breaks, sends are dropped silently: the reader sees the break and reports it, which is
+ * <p>Two locks: {@code appendLock} guards the buffer and is never held during I/O;
+ * {@code writeLock} serializes the system calls (a flush swaps the buffer out under
+ * {@code appendLock}, then writes it under {@code writeLock} alone). Frames therefore leave in the
+ * order they were appended, and a thread appending is never stuck behind a peer that stopped
+ * reading, only a thread flushing is.
+ *
+ * <p>Before {@link #attach} (the child has not connected yet) frames only accumulate. After the
+ * channel breaks, they are dropped silently: the reader sees the break and reports it, which is
  * the one place a dead peer is handled.
  */
 public final class FrameChannel {
+    private static final int INITIAL = 64 * 1024;
+
+    private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
-    private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
-    private ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+    private ByteBuffer out = ByteBuffer.allocate(INITIAL); // guarded by appendLock
+    private ByteBuffer spare = ByteBuffer.allocate(INITIAL); // guarded by writeLock
+    private ByteBuffer in = ByteBuffer.allocate(INITIAL);
     private volatile SocketChannel channel;
     private volatile boolean broken;
 
@@ -32,32 +42,25 @@ public final class FrameChannel {
     }
 
     /** Connects the channel and writes what was sent before. */
-    public void attach(SocketChannel ch) throws IOException {
-        writeLock.lock();
-        try {
-            this.channel = ch;
-            writeOut();
-        } finally {
-            writeLock.unlock();
-        }
+    public void attach(SocketChannel ch) {
+        this.channel = ch;
+        flush();
     }
 
     public boolean isBroken() {
         return broken;
     }
 
-    /** Appends one frame; writes everything buffered if {@code flush}. */
+    /** Appends one frame; writes everything appended so far if {@code flush}. */
     public void send(byte type, long id, byte[] payload, int off, int len, boolean flush) {
-        writeLock.lock();
+        appendLock.lock();
         try {
             appendLocked(type, id, payload, off, len);
-            if (flush) {
-                writeOut();
-            }
-        } catch (IOException e) {
-            broken = true;
         } finally {
-            writeLock.unlock();
+            appendLock.unlock();
+        }
+        if (flush) {
+            flush();
         }
     }
 
@@ -66,39 +69,28 @@ public final class FrameChannel {
     }
 
     /**
-     * Sends a frame only if no other thread is writing right now; for heartbeats, which must never
-     * block behind a peer that stopped reading.
+     * Sends a frame, writing it only if no other thread is writing right now; for heartbeats,
+     * which must never block behind a peer that stopped reading.
      */
-    public boolean trySend(byte type, long id) {
-        if (!writeLock.tryLock()) {
-            return false;
-        }
-        try {
-            appendLocked(type, id, null, 0, 0);
-            writeOut();
-            return true;
-        } catch (IOException e) {
-            broken = true;
-            return false;
-        } finally {
-            writeLock.unlock();
+    public void trySend(byte type, long id) {
+        send(type, id, false);
+        if (writeLock.tryLock()) {
+            try {
+                writeOut();
+            } finally {
+                writeLock.unlock();
+            }
         }
     }
 
+    /** Writes everything appended so far. */
     public void flush() {
         writeLock.lock();
         try {
             writeOut();
-        } catch (IOException e) {
-            broken = true;
         } finally {
             writeLock.unlock();
         }
-    }
-
-    /** Bytes buffered and not yet written. */
-    public int buffered() {
-        return out.position();
     }
 
     private void appendLocked(byte type, long id, byte[] payload, int off, int len) {
@@ -115,25 +107,33 @@ public final class FrameChannel {
         }
     }
 
-    private void writeOut() throws IOException {
+    /** Call with writeLock held. */
+    private void writeOut() {
         SocketChannel ch = channel;
-        if (ch == null || out.position() == 0) {
+        if (ch == null) {
             return;
         }
-        if (broken) {
-            out.clear();
-            return;
-        }
-        out.flip();
+        ByteBuffer toWrite;
+        appendLock.lock();
         try {
-            while (out.hasRemaining()) {
-                ch.write(out);
+            if (out.position() == 0) {
+                return;
             }
+            toWrite = out;
+            out = spare.capacity() > 4 * INITIAL ? ByteBuffer.allocate(INITIAL) : spare;
         } finally {
-            out.clear();
-            if (out.capacity() > 1 << 20) {
-                out = ByteBuffer.allocate(64 * 1024); // give back what one big frame took
+            appendLock.unlock();
+        }
+        toWrite.flip();
+        try {
+            while (toWrite.hasRemaining() && !broken) {
+                ch.write(toWrite);
             }
+        } catch (IOException e) {
+            broken = true;
+        } finally {
+            toWrite.clear();
+            spare = toWrite; // give back what one big frame took on the next swap
         }
     }
 
