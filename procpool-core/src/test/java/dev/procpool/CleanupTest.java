@@ -70,6 +70,8 @@ class CleanupTest {
         ready.get(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS);
         assertThat(pids).hasSize(4);
         assertThat(pids).allMatch(LeakCheck::isRunning);
+        controller.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        controller.getOutputStream().flush();
     }
 
     private void assertAllGoneWithin(Duration limit) {

@@ -1,9 +1,5 @@
 package dev.procpool.internal;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -15,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What this JVM shares among its process workers: the private directory their sockets live in,
- * one timer thread for heartbeats and start deadlines, and the shutdown hook that stops every
+ * What this JVM shares among its process workers: one timer thread for heartbeats and start
+ * deadlines, and the shutdown hook that stops every
  * live worker when this JVM exits (normally, on SIGINT/SIGTERM, or by {@code System.exit}).
  *
  * <p>A hard death of this JVM (SIGKILL, crash) runs no hook; then each child notices its socket
@@ -27,7 +23,6 @@ final class Controller {
     private static final Controller INSTANCE = new Controller();
 
     private final Set<ProcessEngine> live = ConcurrentHashMap.newKeySet();
-    private volatile Path socketDir;
     private volatile ScheduledExecutorService timer;
     private volatile boolean hooked;
     private volatile boolean shuttingDown;
@@ -41,46 +36,6 @@ final class Controller {
 
     boolean isShuttingDown() {
         return shuttingDown;
-    }
-
-    /** A directory only this user can enter, with a short path (socket paths must stay under 107 bytes). */
-    synchronized Path socketDir() throws IOException {
-        if (socketDir == null) {
-            cleanStaleDirs();
-            Path dir = Files.createTempDirectory(Path.of("/tmp"), "pp" + ProcessHandle.current().pid() + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            socketDir = dir;
-        }
-        return socketDir;
-    }
-
-    /** Directories left by controllers that died hard; removed when their owner is gone. */
-    private static void cleanStaleDirs() {
-        try (var dirs = Files.newDirectoryStream(Path.of("/tmp"), "pp*-*")) {
-            for (Path d : dirs) {
-                String n = d.getFileName().toString();
-                int dash = n.indexOf('-');
-                try {
-                    long pid = Long.parseLong(n.substring(2, dash));
-                    if (ProcessHandle.of(pid).isEmpty() && Files.isDirectory(d)) {
-                        deleteTree(d);
-                    }
-                } catch (NumberFormatException | IOException e) {
-                    // not ours, or not removable: leave it
-                }
-            }
-        } catch (IOException e) {
-            // /tmp unreadable: nothing to clean
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(f);
-            }
-        }
-        Files.deleteIfExists(dir);
     }
 
     ScheduledExecutorService timer() {
@@ -129,14 +84,6 @@ final class Controller {
             if (!e.awaitProcessExit(Math.max(0, left))) {
                 LOG.warn("worker {} (pid {}) still alive at shutdown; killing it", e.name(), e.pid());
                 e.kill();
-            }
-        }
-        Path dir = socketDir;
-        if (dir != null) {
-            try {
-                deleteTree(dir);
-            } catch (IOException ignored) {
-                // best effort at exit
             }
         }
     }

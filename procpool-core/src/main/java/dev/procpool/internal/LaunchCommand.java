@@ -26,7 +26,7 @@ final class LaunchCommand {
     private LaunchCommand() {
     }
 
-    static List<String> command(WorkerOptions options, String name, Path socket, long workerId) {
+    static List<String> command(WorkerOptions options, String name, int port, long workerId) {
         List<String> cmd = new ArrayList<>();
         cmd.add(options.javaExecutable().toString());
         // first, so that `ps` shows which worker this is even when it cuts long lines
@@ -40,7 +40,7 @@ final class LaunchCommand {
         cmd.add("-cp");
         cmd.add(classpath(options));
         cmd.add(ChildMain.class.getName());
-        cmd.add(socket.toString());
+        cmd.add(Integer.toString(port));
         cmd.add(Long.toString(workerId));
         cmd.add(options.codec().getClass().getName());
         return cmd;

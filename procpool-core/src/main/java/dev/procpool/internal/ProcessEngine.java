@@ -14,14 +14,12 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,9 +30,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An engine in a child JVM. Start-up: bind a private Unix socket, spawn the child (it connects
- * back and proves itself with a per-worker secret from its environment), then one I/O thread
- * reads frames until the channel ends. Sends before the child connects are buffered.
+ * An engine in a child JVM. Start-up: listen on a loopback port of its own, spawn the child (it
+ * connects back and proves itself with a per-worker secret from its environment), then one I/O
+ * thread reads frames until the channel ends. Sends before the child connects are buffered.
+ *
+ * <p>Why TCP on loopback and not a Unix socket: the first use of a Unix socket in a JVM
+ * initializes a {@code SecureRandom} and scans the classpath for selector providers, which adds
+ * 50 ms or more to every child's start; a classic {@code java.net.Socket} on loopback adds almost
+ * nothing. Any local user can connect to a loopback port, so the secret decides, and strangers are
+ * refused while the real child is still awaited.
  *
  * <p>Threads per process worker: {@code procpool-io-NAME} (accept, read, report exit) and one
  * pump per output stream. The shared {@code procpool-timer} runs heartbeats and the start
@@ -51,8 +55,8 @@ final class ProcessEngine extends Engine {
     private final ClassLoader loader;
     private final Listener listener;
     private final String secret;
-    private final Path socketPath;
     private final ServerSocketChannel server;
+    private volatile SocketChannel handshaking;
     private final List<String> command;
     private final FrameChannel channel = new FrameChannel();
     private volatile Process process;
@@ -76,15 +80,15 @@ final class ProcessEngine extends Engine {
         byte[] s = new byte[16];
         RANDOM.nextBytes(s);
         this.secret = HexFormat.of().formatHex(s);
+        int port;
         try {
-            this.socketPath = Controller.get().socketDir().resolve("w" + workerId + "." + incarnation);
-            Files.deleteIfExists(socketPath);
-            this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socketPath));
+            this.server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            port = ((InetSocketAddress) server.getLocalAddress()).getPort();
         } catch (IOException e) {
             throw new WorkerStartException("cannot open the control socket for worker '" + name + "': " + e, e);
         }
-        this.command = LaunchCommand.command(options, name, socketPath, workerId);
+        this.command = LaunchCommand.command(options, name, port, workerId);
     }
 
     /** Spawns the child and starts the threads that serve it. */
@@ -236,25 +240,36 @@ final class ProcessEngine extends Engine {
         return Optional.of(LaunchCommand.toShell(options, command));
     }
 
+    /** Stops waiting for the child: closes the listening socket and a connection mid-handshake. */
     private void closeServer() {
         try {
             server.close();
         } catch (IOException ignored) {
             // nothing to do
         }
-        try {
-            Files.deleteIfExists(socketPath);
-        } catch (IOException ignored) {
-            // the directory is removed at exit
+        SocketChannel h = handshaking;
+        if (h != null && !connected) {
+            try {
+                h.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
         }
     }
 
     private void runIo() {
         boolean bye = false;
         try {
-            SocketChannel sc;
             try {
-                sc = server.accept();
+                // Any local process can connect to a loopback port: a connection that does not
+                // prove itself with the secret is refused, and the real child is waited for.
+                while (true) {
+                    SocketChannel sc = server.accept();
+                    handshaking = sc;
+                    if (handshake(sc)) {
+                        break;
+                    }
+                }
             } catch (IOException e) {
                 if (problem == null && !process.isAlive()) {
                     fail("exited before connecting to the controller", null);
@@ -265,8 +280,6 @@ final class ProcessEngine extends Engine {
             } finally {
                 closeServer();
             }
-            handshake(sc);
-            connected = true;
             lastReceived = System.nanoTime();
             startHeartbeat();
             listener.ready(this);
@@ -310,9 +323,19 @@ final class ProcessEngine extends Engine {
         finish(bye);
     }
 
-    private void handshake(SocketChannel sc) throws IOException {
+    /** Checks a connection's HELLO; attaches it and returns true if it is our child's. */
+    private boolean handshake(SocketChannel sc) throws IOException {
         FrameChannel hello = new FrameChannel(sc);
-        FrameChannel.Frame f = hello.read();
+        FrameChannel.Frame f;
+        try {
+            f = hello.read();
+        } catch (IOException e) {
+            if (!server.isOpen()) {
+                throw e; // the start deadline passed or the child died
+            }
+            sc.close(); // a stranger that hung up or sent garbage: wait for the real child
+            return false;
+        }
         String refusal = null;
         if (f.type != Frames.HELLO || f.payload.length < 28) {
             refusal = "expected HELLO, got frame type " + f.type;
@@ -337,14 +360,22 @@ final class ProcessEngine extends Engine {
         }
         if (refusal != null) {
             byte[] reason = refusal.getBytes(StandardCharsets.UTF_8);
-            writeDirect(sc, Frames.REFUSE, reason);
-            sc.close();
-            fail("refused at the handshake: " + refusal, null);
-            throw new ProtocolException(refusal);
+            try {
+                writeDirect(sc, Frames.REFUSE, reason);
+            } finally {
+                sc.close();
+            }
+            if (f.id == workerId && refusal.startsWith("protocol version")) {
+                fail("refused at the handshake: " + refusal, null);
+                throw new ProtocolException(refusal);
+            }
+            return false;
         }
         // WELCOME goes straight to the socket so it precedes everything buffered before the connect.
         writeDirect(sc, Frames.WELCOME, new byte[0]);
+        connected = true;
         channel.attach(sc); // the child sends nothing between HELLO and WELCOME, so nothing was over-read
+        return true;
     }
 
     private static void writeDirect(SocketChannel sc, byte type, byte[] payload) throws IOException {

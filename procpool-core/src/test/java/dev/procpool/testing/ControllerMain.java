@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * A controller JVM for the cleanup tests: starts process workers, each of which starts a
- * {@code sleep} grandchild, prints {@code PIDS ...} and {@code READY}, then ends the way its
+ * {@code sleep} grandchild, prints {@code PIDS ...} and {@code READY}, waits for a line on stdin,
+ * then ends the way its
  * argument says: {@code wait} (until a signal comes), {@code exit} ({@code System.exit}) or
  * {@code return} (main returns).
  */
@@ -40,6 +41,8 @@ public final class ControllerMain {
         System.out.println(line);
         System.out.println("READY");
         System.out.flush();
+        // the test checks that everything runs, then says go
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
         switch (mode) {
             case "wait" -> {
                 while (true) {

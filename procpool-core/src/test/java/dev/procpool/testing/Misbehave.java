@@ -8,8 +8,7 @@ import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.lang.reflect.Field;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -120,10 +119,14 @@ public final class Misbehave {
             Field chField = child.getDeclaredField("channel");
             chField.setAccessible(true);
             Object frameChannel = chField.get(null);
-            Field sock = frameChannel.getClass().getDeclaredField("channel");
-            sock.setAccessible(true);
-            SocketChannel sc = (SocketChannel) sock.get(frameChannel);
-            sc.write(ByteBuffer.wrap("this is not a frame, just garbage\n".getBytes()));
+            Field io = frameChannel.getClass().getDeclaredField("channel");
+            io.setAccessible(true);
+            Object streamIo = io.get(frameChannel);
+            Field out = streamIo.getClass().getDeclaredField("out");
+            out.setAccessible(true);
+            OutputStream raw = (OutputStream) out.get(streamIo);
+            raw.write("this is not a frame, just garbage\n".getBytes());
+            raw.flush();
             Thread.sleep(Long.MAX_VALUE);
             return "unreachable";
         };

@@ -12,8 +12,8 @@ import dev.procpool.internal.protocol.Frames;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -99,7 +99,7 @@ public final class ChildMain {
 
     public static void main(String[] args) {
         if (args.length != 3) {
-            System.err.println("procpool worker: usage: ChildMain <socket> <worker-id> <codec-class>; "
+            System.err.println("procpool worker: usage: ChildMain <controller-port> <worker-id> <codec-class>; "
                     + "started by procpool, not by hand");
             System.exit(EXIT_REFUSED);
         }
@@ -116,10 +116,9 @@ public final class ChildMain {
         }
         FrameChannel ch;
         try {
-            SocketChannel sc = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
-            ch = new FrameChannel(sc);
-        } catch (IOException e) {
-            System.err.println("procpool worker: cannot reach the controller at " + args[0] + ": " + e);
+            ch = new FrameChannel(new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])));
+        } catch (IOException | NumberFormatException e) {
+            System.err.println("procpool worker: cannot reach the controller at port " + args[0] + ": " + e);
             System.exit(EXIT_REFUSED);
             return;
         }
@@ -127,14 +126,17 @@ public final class ChildMain {
         ChildMain child = new ChildMain(ch, codec);
         child.taskThread.start();
         child.writer.start();
-        final FrameChannel last = ch;
-        // a task that calls System.exit must not take the results already computed with it
+        final ChildMain exiting = child;
+        // A task that calls System.exit must not take the results already computed with it; and
+        // the reader must let go of the socket for the JVM to exit quickly (see shutdownInput).
         Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
             @Override
             public void run() {
-                last.flush();
+                exiting.exiting = true;
+                exiting.ch.flush();
+                exiting.ch.shutdownInput();
             }
-        }, "procpool-flush"));
+        }, "procpool-exit"));
         Buf hello = new Buf(64);
         hello.writeInt(Frames.MAGIC);
         hello.writeInt(Frames.VERSION);

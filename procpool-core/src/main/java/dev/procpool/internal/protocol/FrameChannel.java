@@ -2,6 +2,10 @@ package dev.procpool.internal.protocol;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,22 +33,36 @@ public final class FrameChannel {
     private ByteBuffer out = ByteBuffer.allocate(INITIAL); // guarded by appendLock
     private ByteBuffer spare = ByteBuffer.allocate(INITIAL); // guarded by writeLock
     private ByteBuffer in = ByteBuffer.allocate(INITIAL);
-    private volatile SocketChannel channel;
+    private volatile Io channel;
     private volatile boolean broken;
 
     public FrameChannel() {
         in.flip();
     }
 
-    public FrameChannel(SocketChannel channel) {
+    /** A channel over a connected NIO socket (the controller's side). */
+    public FrameChannel(SocketChannel channel) throws IOException {
         this();
-        this.channel = channel;
+        this.channel = new ChannelIo(channel);
+    }
+
+    /**
+     * A channel over a connected classic socket (the worker's side: {@code java.net.Socket} loads
+     * far fewer classes than NIO channels, which is start-up time for every worker).
+     */
+    public FrameChannel(Socket socket) throws IOException {
+        this();
+        this.channel = new StreamIo(socket);
     }
 
     /** Connects the channel and writes what was sent before. */
-    public void attach(SocketChannel ch) {
-        this.channel = ch;
+    public void attach(SocketChannel ch) throws IOException {
+        this.channel = new ChannelIo(ch);
         flush();
+    }
+
+    public boolean isAttached() {
+        return channel != null;
     }
 
     public boolean isBroken() {
@@ -109,7 +127,7 @@ public final class FrameChannel {
 
     /** Call with writeLock held. */
     private void writeOut() {
-        SocketChannel ch = channel;
+        Io ch = channel;
         if (ch == null) {
             return;
         }
@@ -193,16 +211,111 @@ public final class FrameChannel {
         return sb.toString();
     }
 
+    /**
+     * Ends the reading side: a blocked {@link #read} sees EOF. A JVM exits in about a third of a
+     * second instead of a few milliseconds while a thread is blocked reading a Unix socket, so the
+     * worker does this before it exits.
+     */
+    public void shutdownInput() {
+        Io ch = channel;
+        if (ch != null) {
+            try {
+                ch.shutdownInput();
+            } catch (IOException ignored) {
+                // already closed: nothing blocks on it
+            }
+        }
+    }
+
     /** Closes the channel; a blocked {@link #read} ends with an exception. */
     public void close() {
         broken = true;
-        SocketChannel ch = channel;
+        Io ch = channel;
         if (ch != null) {
             try {
                 ch.close();
             } catch (IOException ignored) {
                 // closing is best effort; the reader reports the outcome
             }
+        }
+    }
+
+    /** The two kinds of socket behind a channel, reduced to what frames need. */
+    private interface Io {
+        int read(ByteBuffer b) throws IOException;
+
+        void write(ByteBuffer b) throws IOException;
+
+        void shutdownInput() throws IOException;
+
+        void close() throws IOException;
+    }
+
+    private static final class ChannelIo implements Io {
+        private final SocketChannel ch;
+
+        ChannelIo(SocketChannel ch) throws IOException {
+            this.ch = ch;
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        }
+
+        @Override
+        public int read(ByteBuffer b) throws IOException {
+            return ch.read(b);
+        }
+
+        @Override
+        public void write(ByteBuffer b) throws IOException {
+            ch.write(b);
+        }
+
+        @Override
+        public void shutdownInput() throws IOException {
+            ch.shutdownInput();
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
+    }
+
+    /** Heap buffers only, which is all this class uses. */
+    private static final class StreamIo implements Io {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        StreamIo(Socket socket) throws IOException {
+            this.socket = socket;
+            socket.setTcpNoDelay(true);
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+        }
+
+        @Override
+        public int read(ByteBuffer b) throws IOException {
+            int n = in.read(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            if (n > 0) {
+                b.position(b.position() + n);
+            }
+            return n;
+        }
+
+        @Override
+        public void write(ByteBuffer b) throws IOException {
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            b.position(b.limit());
+        }
+
+        @Override
+        public void shutdownInput() throws IOException {
+            socket.shutdownInput();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 
