@@ -1,0 +1,790 @@
+package dev.procpool.bench;
+
+import dev.procpool.PersistentWorker;
+import dev.procpool.Worker;
+import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerState;
+import dev.procpool.WorkerType;
+import dev.procpool.Workers;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The end-to-end comparison of issue section 5: in one run, measures procpool and the references
+ * it is judged against (a raw Unix-socket echo between two JVMs, Python's multiprocessing.Pool, a
+ * bare hello-world JVM, a bare idle JVM), and prints a Markdown table of ratios against targets.
+ *
+ * <pre>
+ * java -cp procpool-bench/target/procpool-bench.jar:procpool-bench/target/lib/* \
+ *     dev.procpool.bench.Compare --out /tmp/compare-17.md
+ * </pre>
+ *
+ * <p>Options: {@code --out FILE} (also write the tables there), {@code --python EXE} (default
+ * {@code python3}), {@code --python-script FILE} (default: found beside the jar, in
+ * {@code ../src/main/python/mp_bench.py}), {@code --quick} (fewer samples, for trying the harness;
+ * its numbers are not the benchmark's), {@code --skip-python}.
+ *
+ * <p>Nothing is pinned to a CPU and nothing else is tuned: the processes run as a user's would.
+ * The measurements run one after another, never overlapping.
+ */
+public final class Compare {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final double MIB = 1024.0 * 1024.0;
+
+    private final boolean quick;
+    private final String python;
+    private final Path pythonScript;
+    private final boolean skipPython;
+    private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private final String benchClasspath = benchLocation();
+
+    private final List<Row> rows = new ArrayList<>();
+    private final List<String[]> details = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private double persistentFirstMs = Double.NaN;
+    private double closeMs = Double.NaN;
+
+    private Compare(boolean quick, String python, Path pythonScript, boolean skipPython) {
+        this.quick = quick;
+        this.python = python;
+        this.pythonScript = pythonScript;
+        this.skipPython = skipPython;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = null;
+        boolean quick = false;
+        boolean skipPython = false;
+        String python = "python3";
+        Path script = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> out = Path.of(args[++i]);
+                case "--quick" -> quick = true;
+                case "--python" -> python = args[++i];
+                case "--python-script" -> script = Path.of(args[++i]);
+                case "--skip-python" -> skipPython = true;
+                case "-h", "--help" -> {
+                    System.out.println("usage: Compare [--out FILE] [--quick] [--python EXE] [--python-script FILE] [--skip-python]");
+                    return;
+                }
+                default -> {
+                    System.err.println("unknown argument: " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        if (script == null) {
+            script = defaultPythonScript();
+        }
+        Compare c = new Compare(quick, python, script, skipPython);
+        String report = c.run();
+        System.out.println(report);
+        if (out != null) {
+            if (out.getParent() != null) {
+                Files.createDirectories(out.getParent());
+            }
+            Files.writeString(out, report, StandardCharsets.UTF_8);
+            System.err.println("[compare] written to " + out);
+        }
+        // worker threads are daemons; the shutdown hook of procpool stops any straggler
+        System.exit(0);
+    }
+
+    private String run() throws Exception {
+        String loadBefore = loadavg();
+        long started = System.nanoTime();
+
+        // Python first, while this JVM is idle: it must not share the machine with anything of ours.
+        Map<String, Double> py = skipPython ? Map.of() : python();
+        double[] rt = roundTrips();
+        double rtUs = rt[0];
+        double echoUs = rt[1];
+        double threadRtUs = threadRoundTrip();
+        double tput = throughput();
+        double[] start = startToFirstResult();
+        double[] rss = idleRss();
+
+        String loadAfter = loadavg();
+        double minutes = (System.nanoTime() - started) / 60e9;
+
+        double pyApply = py.getOrDefault("apply_median_us", Double.NaN);
+        double pyImap1 = py.getOrDefault("imap1_tasks_per_s", Double.NaN);
+        double pyBest = py.getOrDefault("imap_best_tasks_per_s", Double.NaN);
+        double pyBestChunk = py.getOrDefault("imap_best_chunksize", Double.NaN);
+
+        rows.add(Row.lowerIsBetter("Warm round trip, persistent process worker vs raw 16-byte UDS echo between two JVMs (median)",
+                rtUs, echoUs, "µs", 1.5));
+        rows.add(Row.lowerIsBetter("Warm round trip, persistent process worker vs Python Pool(2).apply on a warm pool (median)",
+                rtUs, pyApply, "µs", 0.5));
+        rows.add(Row.higherIsBetter("Throughput, 200,000 tasks enqueued one by one on 2 process workers vs Python "
+                + "imap_unordered(chunksize=1)", tput, pyImap1, "tasks/s", 5.0));
+        rows.add(Row.higherIsBetter("Throughput (stretch) vs Python imap_unordered with its best chunk size ("
+                + (Double.isNaN(pyBestChunk) ? "?" : String.valueOf((long) pyBestChunk)) + ")", tput, pyBest, "tasks/s", 1.0));
+        rows.add(Row.lowerIsBetter("Start to first result, Workers.start(PROCESS, () -> 1) vs bare hello-world JVM (median)",
+                start[0], start[1], "ms", 1.3));
+        rows.add(Row.absolute("Idle RSS of a persistent process worker, default options (reference: bare idle JVM with "
+                + "the same GC flag)", rss[0], rss[1], "MiB", 48.0));
+
+        notes.add("Round trip: procpool adds " + fmt(rtUs - echoUs, 1) + " µs to the raw echo's " + fmt(echoUs, 1)
+                + " µs; a THREAD worker, which has procpool's hand-offs but no IPC, takes " + fmt(threadRtUs, 1) + " µs.");
+        notes.add("Start: the one-shot worker's " + fmt(start[0], 1) + " ms include the child's exit (its result is only "
+                + "available once the worker is terminal); a persistent worker's first result arrives after "
+                + fmt(persistentFirstMs, 1) + " ms (" + fmt(persistentFirstMs / start[1], 2) + "× hello world), and close() "
+                + "of an idle persistent worker takes " + fmt(closeMs, 1) + " ms.");
+        notes.add("Throughput: " + fmt(1e6 / tput, 2) + " µs per task with 2 workers pipelined; Python chunksize=1 spends "
+                + fmt(1e6 / pyImap1, 2) + " µs per task, its best chunking " + fmt(1e6 / pyBest, 3) + " µs.");
+
+        StringBuilder sb = new StringBuilder();
+        sb.append("### ").append(javaDescription()).append("\n\n");
+        sb.append("| metric | procpool | reference | ratio | target | result |\n");
+        sb.append("| --- | ---: | ---: | ---: | --- | --- |\n");
+        for (Row r : rows) {
+            sb.append(r.markdown()).append('\n');
+        }
+        long pass = rows.stream().filter(r -> "PASS".equals(r.verdict())).count();
+        sb.append("\n").append(pass).append(" of ").append(rows.size()).append(" targets pass")
+                .append(quick ? " (QUICK MODE: too few samples to be the benchmark's numbers)" : "").append(".\n\n");
+
+        sb.append("Details:\n\n| measurement | value |\n| --- | --- |\n");
+        for (String[] d : details) {
+            sb.append("| ").append(d[0]).append(" | ").append(d[1]).append(" |\n");
+        }
+        sb.append("| load average before / after | ").append(loadBefore).append(" / ").append(loadAfter).append(" |\n");
+        sb.append("| harness wall time | ").append(fmt(minutes, 1)).append(" min |\n");
+        if (!notes.isEmpty()) {
+            sb.append("\nObservations from this run:\n\n");
+            for (String n : notes) {
+                sb.append("- ").append(n).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    // ---- a/c. references ----
+
+    /** Runs the Python script and reads the flat JSON it prints. */
+    private Map<String, Double> python() throws IOException, InterruptedException {
+        log("python multiprocessing references (" + pythonScript + ")");
+        List<String> cmd = new ArrayList<>(List.of(python, pythonScript.toString()));
+        if (quick) {
+            cmd.addAll(List.of("--rounds", "2000", "--tasks", "50000", "--repeats", "1"));
+        }
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().close();
+        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        int code = p.waitFor();
+        if (code != 0 || !json.startsWith("{")) {
+            notes.add("The Python reference failed (exit " + code + "); its rows are n/a.");
+            return Map.of();
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        Matcher num = Pattern.compile("\"([a-z0-9_]+)\"\\s*:\\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)").matcher(json);
+        while (num.find()) {
+            m.put(num.group(1), Double.parseDouble(num.group(2)));
+        }
+        Matcher str = Pattern.compile("\"([a-z0-9_]+)\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        Map<String, String> s = new LinkedHashMap<>();
+        while (str.find()) {
+            s.put(str.group(1), str.group(2));
+        }
+        details.add(new String[] {"Python", s.getOrDefault("python_version", "?") + ", start method "
+                + s.getOrDefault("start_method", "?") + ", Pool(" + m.getOrDefault("processes", 2.0).intValue() + ")"});
+        details.add(new String[] {"Python Pool.apply round trip p10 / median / p90 / p99",
+                us(m.get("apply_p10_us")) + " / " + us(m.get("apply_median_us")) + " / " + us(m.get("apply_p90_us"))
+                        + " / " + us(m.get("apply_p99_us")) + " µs (" + m.getOrDefault("apply_rounds", 0.0).intValue()
+                        + " calls)"});
+        details.add(new String[] {"Python imap_unordered(chunksize=1), runs", s.getOrDefault("imap1_runs", "?")
+                + " tasks/s (best counts)"});
+        StringBuilder chunks = new StringBuilder();
+        for (Map.Entry<String, Double> e : m.entrySet()) {
+            Matcher c = Pattern.compile("imap_chunk_(\\d+)_tasks_per_s").matcher(e.getKey());
+            if (c.matches()) {
+                chunks.append(chunks.length() == 0 ? "" : ", ").append(c.group(1)).append(": ").append(rate(e.getValue()));
+            }
+        }
+        details.add(new String[] {"Python imap_unordered by chunk size (best of runs)", chunks + " tasks/s"});
+        return m;
+    }
+
+    /**
+     * a + b. The physical floor (16 bytes to a second JVM over a Unix socket and back) and
+     * procpool's warm round trip, measured in alternating blocks so that both see the same
+     * machine: on two vCPUs the scheduler's placement (same CPU or not) moves a round trip by
+     * 4–10×, and it can change during a run. Returns {procpool median µs, echo median µs}.
+     */
+    private double[] roundTrips() throws Exception {
+        log("raw UDS echo between two JVMs and procpool's warm round trip (persistent PROCESS worker), interleaved");
+        int warm = quick ? 2000 : 10_000;
+        int blocks = quick ? 2 : 5;
+        int perBlock = quick ? 2500 : 4000;
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "ppecho");
+        Path sock = dir.resolve("s");
+        Process server = new ProcessBuilder(java, "-cp", benchClasspath, EchoServer.class.getName(), sock.toString(), "16")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        PersistentWorker<Integer, Integer> w = null;
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            String line = r.readLine();
+            if (!"READY".equals(line)) {
+                throw new IOException("echo server did not start: " + line);
+            }
+            w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity());
+            long[] echo = new long[blocks * perBlock];
+            long[] pp = new long[blocks * perBlock];
+            long[] echoSwitches = new long[2];
+            long[] ppSwitches = new long[2];
+            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+                Echo e = new Echo(ch);
+                e.run(new long[warm]);
+                roundTrips(w, new long[warm]);
+                long self = ProcessHandle.current().pid();
+                for (int b = 0; b < blocks; b++) {
+                    long[] eb = new long[perBlock];
+                    long[] pb = new long[perBlock];
+                    long[] cs0 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
+                    if (b % 2 == 0) {
+                        e.run(eb);
+                    }
+                    long[] cs1 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
+                    roundTrips(w, pb);
+                    long[] cs2 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
+                    if (b % 2 == 1) {
+                        e.run(eb);
+                    }
+                    long[] cs3 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
+                    if (b % 2 == 0) {
+                        echoSwitches[0] += cs1[0] - cs0[0];
+                        echoSwitches[1] += cs1[1] - cs0[1];
+                    } else {
+                        echoSwitches[0] += cs3[0] - cs2[0];
+                        echoSwitches[1] += cs3[1] - cs2[1];
+                    }
+                    ppSwitches[0] += cs2[0] - cs1[0];
+                    ppSwitches[1] += cs2[2] - cs1[2];
+                    System.arraycopy(eb, 0, echo, b * perBlock, perBlock);
+                    System.arraycopy(pb, 0, pp, b * perBlock, perBlock);
+                }
+            }
+            if (!server.waitFor(5, TimeUnit.SECONDS)) {
+                server.toHandle().destroy();
+            }
+            int n = blocks * perBlock;
+            Stats es = new Stats(echo);
+            Stats ps = new Stats(pp);
+            details.add(new String[] {"raw UDS echo p10 / median / p90 / p99", es.spreadUs() + " (" + n + " round trips after "
+                    + warm + " warm-up, in " + blocks + " blocks alternating with procpool's)"});
+            details.add(new String[] {"raw UDS echo, block medians", blockMedians(echo, blocks, perBlock)});
+            details.add(new String[] {"procpool round trip, process worker, p10 / median / p90 / p99", ps.spreadUs() + " ("
+                    + n + " calls after " + warm + " warm-up)"});
+            details.add(new String[] {"procpool round trip, block medians", blockMedians(pp, blocks, perBlock)});
+            details.add(new String[] {"context switches per round trip (voluntary + involuntary, all threads): "
+                    + "echo client + server; procpool controller + child",
+                    fmt((double) echoSwitches[0] / n, 2) + " + " + fmt((double) echoSwitches[1] / n, 2) + "; "
+                    + fmt((double) ppSwitches[0] / n, 2) + " + " + fmt((double) ppSwitches[1] / n, 2)});
+            double echoMedian = es.median();
+            if (echoMedian < 35_000) {
+                notes.add("The echo floor median (" + us(echoMedian / 1e3) + " µs) is a same-CPU figure: the scheduler "
+                        + "mostly ran client and server on one CPU (JVM-FACTS: ~15 µs there, 63–76 µs across CPUs).");
+            } else {
+                notes.add("The echo floor median (" + us(echoMedian / 1e3) + " µs) is a cross-CPU figure: each message "
+                        + "wakes the other CPU (JVM-FACTS: 63–76 µs across CPUs, ~15 µs on one).");
+            }
+            return new double[] {ps.median() / 1e3, echoMedian / 1e3};
+        } finally {
+            if (w != null) {
+                w.close();
+            }
+            if (server.isAlive()) {
+                server.toHandle().destroyForcibly();
+            }
+            Files.deleteIfExists(sock);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** The echo client: 16 bytes out, 16 bytes back, one round trip per sample. */
+    private static final class Echo {
+        private final SocketChannel ch;
+        private final ByteBuffer out = ByteBuffer.allocateDirect(16);
+        private final ByteBuffer in = ByteBuffer.allocateDirect(16);
+        private long seq;
+
+        Echo(SocketChannel ch) {
+            this.ch = ch;
+        }
+
+        void run(long[] samples) throws IOException {
+            for (int i = 0; i < samples.length; i++) {
+                long v = seq++;
+                long t0 = System.nanoTime();
+                out.clear();
+                out.putLong(v).putLong(~v).flip();
+                while (out.hasRemaining()) {
+                    ch.write(out);
+                }
+                in.clear();
+                while (in.hasRemaining()) {
+                    if (ch.read(in) < 0) {
+                        throw new IOException("echo server closed the socket");
+                    }
+                }
+                samples[i] = System.nanoTime() - t0;
+                if (in.getLong(0) != v) {
+                    throw new IOException("echo server answered garbage");
+                }
+            }
+        }
+    }
+
+    private static String blockMedians(long[] all, int blocks, int perBlock) {
+        List<String> m = new ArrayList<>();
+        for (int b = 0; b < blocks; b++) {
+            m.add(fmt(new Stats(Arrays.copyOfRange(all, b * perBlock, (b + 1) * perBlock)).median() / 1e3, 1));
+        }
+        return String.join(", ", m) + " µs";
+    }
+
+    /** Context switches of every thread of a process so far (0 if it is gone). */
+    private static long contextSwitches(long pid) {
+        long sum = 0;
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks) {
+                try {
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return sum;
+    }
+
+    /** Informational: the same with a THREAD worker, i.e. procpool's own hand-offs without any IPC. */
+    private double threadRoundTrip() throws Exception {
+        log("procpool warm round trip (persistent THREAD worker, informational)");
+        int warm = quick ? 2000 : 10_000;
+        int n = quick ? 5000 : 20_000;
+        Stats s;
+        try (PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.THREAD, Tasks.<Integer>identity())) {
+            roundTrips(w, new long[warm]);
+            long[] t = new long[n];
+            roundTrips(w, t);
+            s = new Stats(t);
+        }
+        details.add(new String[] {"procpool round trip, thread worker (no IPC; informational), p10 / median / p90 / p99",
+                s.spreadUs()});
+        return s.median() / 1e3;
+    }
+
+    /** One round trip per sample: enqueue, then nextResult. */
+    private static void roundTrips(PersistentWorker<Integer, Integer> w, long[] samples) throws Exception {
+        for (int i = 0; i < samples.length; i++) {
+            Integer arg = i;
+            long t0 = System.nanoTime();
+            w.enqueue(arg);
+            Integer back = w.nextResult(TIMEOUT);
+            samples[i] = System.nanoTime() - t0;
+            if (!arg.equals(back)) {
+                throw new IllegalStateException("call " + i + " came back as " + back);
+            }
+        }
+    }
+
+    // ---- d. throughput ----
+
+    private double throughput() throws Exception {
+        int tasks = quick ? 50_000 : 200_000;
+        log("procpool throughput, " + tasks + " tasks over 2 persistent PROCESS workers");
+        List<PersistentWorker<Integer, Integer>> ws = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                ws.add(Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity()));
+            }
+            pipelined(ws, quick ? 10_000 : 50_000); // warm-up
+            double best = 0;
+            List<String> runs = new ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                double rate = pipelined(ws, tasks);
+                runs.add(rate(rate));
+                best = Math.max(best, rate);
+            }
+            details.add(new String[] {"procpool throughput runs (best counts)", String.join(", ", runs) + " tasks/s"});
+            return best;
+        } finally {
+            for (PersistentWorker<Integer, Integer> w : ws) {
+                w.close();
+            }
+        }
+    }
+
+    /**
+     * One producer enqueues {@code n} tasks one by one, round-robin over the workers; one consumer
+     * thread takes the results as they come (each worker answers in order, so the consumer takes
+     * them round-robin too). Returns tasks per second from the first enqueue to the last result.
+     */
+    private static double pipelined(List<PersistentWorker<Integer, Integer>> ws, int n) throws Exception {
+        int k = ws.size();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong end = new AtomicLong();
+        Thread consumer = new Thread(() -> {
+            try {
+                for (int i = 0; i < n; i++) {
+                    Integer v = ws.get(i % k).nextResult(TIMEOUT);
+                    if (v != i) {
+                        throw new IllegalStateException("task " + i + " came back as " + v);
+                    }
+                }
+                end.set(System.nanoTime());
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "bench-consumer");
+        consumer.start();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            ws.get(i % k).enqueue(i);
+        }
+        consumer.join();
+        if (failure.get() != null) {
+            throw new IllegalStateException("throughput run failed", failure.get());
+        }
+        return n / ((end.get() - t0) / 1e9);
+    }
+
+    // ---- e. start to first result ----
+
+    /** Returns {procpool median ms, hello-world median ms}. */
+    private double[] startToFirstResult() throws Exception {
+        int runs = quick ? 5 : 15;
+        log("start to first result vs hello-world JVM, " + runs + " runs each, interleaved");
+        ProcessBuilder hello = new ProcessBuilder(java, "-cp", benchClasspath, HelloWorld.class.getName())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
+        // warm-up: loads procpool's controller classes here and fills the OS page cache for both
+        for (int i = 0; i < 2; i++) {
+            helloOnce(hello);
+            oneShotOnce();
+            persistentFirstResultOnce();
+        }
+        long[] pp = new long[runs];
+        long[] hw = new long[runs];
+        long[] pers = new long[runs];
+        long[] closes = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            long[] pc;
+            if (i % 2 == 0) {
+                hw[i] = helloOnce(hello);
+                pp[i] = oneShotOnce();
+                pc = persistentFirstResultOnce();
+            } else {
+                pc = persistentFirstResultOnce();
+                pp[i] = oneShotOnce();
+                hw[i] = helloOnce(hello);
+            }
+            pers[i] = pc[0];
+            closes[i] = pc[1];
+        }
+        Stats p = new Stats(pp);
+        Stats h = new Stats(hw);
+        Stats q = new Stats(pers);
+        details.add(new String[] {"start to result, one-shot process worker (until terminal, child exit included) min / median / max",
+                p.rangeMs()});
+        details.add(new String[] {"bare hello-world JVM (`java -cp procpool-bench.jar HelloWorld`, until waitFor) min / median / max",
+                h.rangeMs()});
+        details.add(new String[] {"informational: persistent process worker, creation to first nextResult (child still running) "
+                + "min / median / max", q.rangeMs()});
+        details.add(new String[] {"informational: close() of that idle persistent worker (END_INPUT until COMPLETED) "
+                + "min / median / max", new Stats(closes).rangeMs()});
+        persistentFirstMs = q.median() / 1e6;
+        closeMs = new Stats(closes).median() / 1e6;
+        return new double[] {p.median() / 1e6, h.median() / 1e6};
+    }
+
+    private static long helloOnce(ProcessBuilder pb) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        p.getOutputStream().close();
+        int code = p.waitFor();
+        long dt = System.nanoTime() - t0;
+        if (code != 0) {
+            throw new IllegalStateException("hello world exited with " + code);
+        }
+        return dt;
+    }
+
+    private static long oneShotOnce() throws Exception {
+        long t0 = System.nanoTime();
+        Worker<Integer> w = Workers.start(WorkerType.PROCESS, Tasks.one());
+        try {
+            if (!w.await(TIMEOUT)) {
+                throw new IllegalStateException("one-shot worker did not finish: " + w);
+            }
+            Integer v = w.result();
+            long dt = System.nanoTime() - t0;
+            if (v != 1) {
+                throw new IllegalStateException("one-shot worker returned " + v);
+            }
+            return dt;
+        } finally {
+            w.close();
+        }
+    }
+
+    /** Returns {creation to first result, close() of the idle worker}, in nanoseconds. */
+    private static long[] persistentFirstResultOnce() throws Exception {
+        long t0 = System.nanoTime();
+        PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity());
+        long first;
+        try {
+            w.enqueue(7);
+            Integer v = w.nextResult(TIMEOUT);
+            first = System.nanoTime() - t0;
+            if (v != 7) {
+                throw new IllegalStateException("persistent worker returned " + v);
+            }
+        } catch (Exception | Error e) {
+            w.kill();
+            throw e;
+        }
+        long t1 = System.nanoTime();
+        w.close();
+        long closing = System.nanoTime() - t1;
+        if (w.state() != WorkerState.COMPLETED) {
+            throw new IllegalStateException("persistent worker did not complete on close: " + w.exit());
+        }
+        return new long[] {first, closing};
+    }
+
+    // ---- f. idle RSS ----
+
+    /** Returns {procpool worker RSS MiB, bare idle JVM (same GC flag as procpool's child) RSS MiB}. */
+    private double[] idleRss() throws Exception {
+        log("idle RSS");
+        int samples = quick ? 1 : 3;
+        double[] worker = new double[samples];
+        String workerBreakdown = "";
+        for (int i = 0; i < samples; i++) {
+            try (PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity())) {
+                w.enqueue(1);
+                w.nextResult(TIMEOUT);
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                while (w.state() != WorkerState.RUNNING && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(1000);
+                Map<String, Long> st = procStatus(w.pid());
+                worker[i] = st.getOrDefault("VmRSS", -1L) / 1024.0;
+                workerBreakdown = breakdown(st);
+            }
+        }
+        double[] bareSerial = new double[samples];
+        double[] bareDefault = new double[samples];
+        String bareBreakdown = "";
+        for (int i = 0; i < samples; i++) {
+            Map<String, Long> st = bareIdle(List.of("-XX:+UseSerialGC"));
+            bareSerial[i] = st.getOrDefault("VmRSS", -1L) / 1024.0;
+            bareBreakdown = breakdown(st);
+            bareDefault[i] = bareIdle(List.of()).getOrDefault("VmRSS", -1L) / 1024.0;
+        }
+        Arrays.sort(worker);
+        Arrays.sort(bareSerial);
+        Arrays.sort(bareDefault);
+        double w = worker[samples / 2];
+        double b = bareSerial[samples / 2];
+        details.add(new String[] {"idle process worker (default options: -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError), 1 s after "
+                + "one call", fmt(w, 1) + " MiB (median of " + samples + "; " + workerBreakdown + ")"});
+        details.add(new String[] {"bare idle JVM, -XX:+UseSerialGC (HelloWorld idle)", fmt(b, 1) + " MiB (" + bareBreakdown + ")"});
+        details.add(new String[] {"bare idle JVM, default GC", fmt(bareDefault[samples / 2], 1) + " MiB"});
+        return new double[] {w, b};
+    }
+
+    private Map<String, Long> bareIdle(List<String> flags) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(flags);
+        cmd.addAll(List.of("-cp", benchClasspath, HelloWorld.class.getName(), "idle"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            r.readLine();
+            Thread.sleep(1000);
+            return procStatus(p.pid());
+        } finally {
+            p.toHandle().destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.toHandle().destroyForcibly();
+            }
+        }
+    }
+
+    private static String breakdown(Map<String, Long> st) {
+        return "RssAnon " + fmt(st.getOrDefault("RssAnon", -1L) / 1024.0, 1) + ", RssFile "
+                + fmt(st.getOrDefault("RssFile", -1L) / 1024.0, 1) + ", threads " + st.getOrDefault("Threads", -1L);
+    }
+
+    /** The numeric fields of /proc/PID/status, sizes in KiB. */
+    private static Map<String, Long> procStatus(long pid) throws IOException {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            Matcher x = Pattern.compile("^(\\w+):\\s+(\\d+)(?:\\s+kB)?$").matcher(line);
+            if (x.matches()) {
+                m.put(x.group(1), Long.parseLong(x.group(2)));
+            }
+        }
+        return m;
+    }
+
+    // ---- helpers ----
+
+    private static String benchLocation() {
+        try {
+            return Path.of(Compare.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path defaultPythonScript() {
+        Path here = Path.of(benchLocation());
+        for (Path base = here; base != null; base = base.getParent()) {
+            for (String rel : List.of("src/main/python/mp_bench.py", "procpool-bench/src/main/python/mp_bench.py")) {
+                Path p = base.resolve(rel);
+                if (Files.isRegularFile(p)) {
+                    return p;
+                }
+            }
+        }
+        return Path.of("procpool-bench/src/main/python/mp_bench.py");
+    }
+
+    private static String javaDescription() {
+        return "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
+                + System.getProperty("java.vendor") + ", " + System.getProperty("java.home") + ")";
+    }
+
+    private static String loadavg() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | UncheckedIOException e) {
+            return "?";
+        }
+    }
+
+    private static void log(String s) {
+        System.err.println("[compare] " + s);
+    }
+
+    static String fmt(double v, int decimals) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        return String.format(Locale.ROOT, "%,." + decimals + "f", v);
+    }
+
+    private static String us(Double v) {
+        return v == null ? "n/a" : fmt(v, 1);
+    }
+
+    private static String rate(double v) {
+        return fmt(v, 0);
+    }
+
+    /** Sorted samples in nanoseconds. */
+    private static final class Stats {
+        private final long[] s;
+
+        Stats(long[] samples) {
+            this.s = samples.clone();
+            Arrays.sort(s);
+        }
+
+        double median() {
+            int n = s.length;
+            return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+        }
+
+        double pct(double p) {
+            int i = (int) Math.round(p / 100.0 * (s.length - 1));
+            return s[Math.max(0, Math.min(s.length - 1, i))];
+        }
+
+        String spreadUs() {
+            return fmt(pct(10) / 1e3, 1) + " / " + fmt(median() / 1e3, 1) + " / " + fmt(pct(90) / 1e3, 1) + " / "
+                    + fmt(pct(99) / 1e3, 1) + " µs";
+        }
+
+        String rangeMs() {
+            return fmt(s[0] / 1e6, 1) + " / " + fmt(median() / 1e6, 1) + " / " + fmt(s[s.length - 1] / 1e6, 1) + " ms";
+        }
+    }
+
+    /** One line of the main table. */
+    private record Row(String metric, double value, double reference, String unit, String kind, double target) {
+        static Row lowerIsBetter(String metric, double v, double ref, String unit, double maxRatio) {
+            return new Row(metric, v, ref, unit, "max-ratio", maxRatio);
+        }
+
+        static Row higherIsBetter(String metric, double v, double ref, String unit, double minRatio) {
+            return new Row(metric, v, ref, unit, "min-ratio", minRatio);
+        }
+
+        static Row absolute(String metric, double v, double ref, String unit, double max) {
+            return new Row(metric, v, ref, unit, "max-abs", max);
+        }
+
+        double ratio() {
+            return value / reference;
+        }
+
+        String verdict() {
+            if (Double.isNaN(value) || value < 0) {
+                return "n/a";
+            }
+            return switch (kind) {
+                case "max-ratio" -> Double.isNaN(reference) ? "n/a" : ratio() <= target ? "PASS" : "FAIL";
+                case "min-ratio" -> Double.isNaN(reference) ? "n/a" : ratio() >= target ? "PASS" : "FAIL";
+                default -> value <= target ? "PASS" : "FAIL";
+            };
+        }
+
+        String markdown() {
+            int decimals = unit.equals("tasks/s") ? 0 : 1;
+            String targetText = switch (kind) {
+                case "max-ratio" -> "≤ " + fmt(target, 1) + "×";
+                case "min-ratio" -> "≥ " + fmt(target, 1) + "×";
+                default -> "≤ " + fmt(target, 0) + " " + unit;
+            };
+            return "| " + metric + " | " + fmt(value, decimals) + " " + unit + " | " + fmt(reference, decimals) + " " + unit
+                    + " | " + (Double.isNaN(reference) ? "n/a" : fmt(ratio(), 2) + "×") + " | " + targetText + " | "
+                    + verdict() + " |";
+        }
+    }
+}
