@@ -64,7 +64,7 @@ public interface Worker<R> extends AutoCloseable {
     Optional<String> launchCommand();
 
     /**
-     * Waits until the worker reaches a terminal state.
+     * Waits until the worker reaches a terminal state and its {@link #future()} is completed.
      *
      * @param timeout how long to wait at most; {@link Duration#ZERO} polls
      * @return whether the worker is in a terminal state

@@ -65,6 +65,8 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     private Throwable error;
     private R value;
     private CompletableFuture<R> future = new CompletableFuture<>();
+    /** Terminal and the future completed: what {@link #await} waits for. */
+    private boolean settled;
     final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private final Map<Long, Slot> open = new HashMap<>();
     long nextCallId;
@@ -106,6 +108,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             exit = null;
             error = null;
             value = null;
+            settled = false;
             calls = 0;
             inputEnded = false;
             if (future.isDone()) {
@@ -261,10 +264,24 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
         } finally {
             lock.unlock();
         }
-        if (thrown == null) {
-            f.complete(v);
-        } else {
-            f.completeExceptionally(thrown);
+        // completed outside the lock (its callbacks are user code), but before await() returns, so
+        // whoever awaited the worker also sees its future done
+        try {
+            if (thrown == null) {
+                f.complete(v);
+            } else {
+                f.completeExceptionally(thrown);
+            }
+        } finally {
+            lock.lock();
+            try {
+                if (e == engine) {
+                    settled = true;
+                    changed.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -356,7 +373,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (!state.isTerminal()) {
+            while (!settled) {
                 if (nanos <= 0) {
                     return false;
                 }
