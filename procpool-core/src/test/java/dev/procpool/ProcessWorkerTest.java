@@ -252,6 +252,30 @@ class ProcessWorkerTest {
     }
 
     @Test
+    void aCustomCodecIsUsedOnBothSides() throws Exception {
+        try (PersistentWorker<String, String> w = Workers.persistent(WorkerType.PROCESS, (String s) -> s + "!",
+                QUIET.toBuilder().codec(new dev.procpool.testing.CountingCodec()).build())) {
+            w.enqueue("x");
+            // one trip there (controller encodes), one back (child encodes)
+            assertThat(w.nextResult(Deadlines.LONG)).isEqualTo("x+!+");
+            assertThat(w.launchCommand().orElseThrow()).contains(dev.procpool.testing.CountingCodec.class.getName());
+        }
+    }
+
+    @Test
+    void aJvmCrashIsReportedWithWhatTheJvmSaidAndWhereItsReportIs(@TempDir Path dir) throws Exception {
+        Worker<Object> w = startAndAwait(Misbehave.crashTheJvm(), QUIET.toBuilder().workingDirectory(dir)
+                .jvmArgs("-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log")).build());
+
+        assertThat(w.state()).isEqualTo(WorkerState.DIED);
+        assertThat(w.error().orElseThrow()).isInstanceOf(WorkerDiedException.class)
+                .hasMessageContaining("the JVM crashed (SIGSEGV").hasMessageContaining(dir.toString());
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("hs_err_"));
+        }
+    }
+
+    @Test
     void persistentWorkerPipelinesManyCallsInOrder() throws Exception {
         try (PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.PROCESS, (Integer x) -> x + 1, QUIET)) {
             int n = 50_000;

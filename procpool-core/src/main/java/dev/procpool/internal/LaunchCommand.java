@@ -46,11 +46,20 @@ final class LaunchCommand {
         return cmd;
     }
 
-    /** The user's classpath (or ours), plus procpool-core's location if it is missing. */
+    /**
+     * The user's classpath (or ours), plus procpool-core's location if it is missing. Entries are
+     * made absolute: the child may run in another working directory.
+     */
     static String classpath(WorkerOptions options) {
-        Set<String> entries = new LinkedHashSet<>(options.classpath()
-                .orElseGet(() -> List.of(System.getProperty("java.class.path").split(File.pathSeparator))));
-        entries.remove("");
+        Set<String> entries = new LinkedHashSet<>();
+        for (String e : options.classpath()
+                .orElseGet(() -> List.of(System.getProperty("java.class.path").split(File.pathSeparator)))) {
+            if (!e.isEmpty()) {
+                // a trailing "*" (all jars of a directory) must stay as it is
+                entries.add(e.endsWith("*") ? Path.of(e.substring(0, e.length() - 1)).toAbsolutePath() + File.separator + "*"
+                        : Path.of(e).toAbsolutePath().toString());
+            }
+        }
         String core = coreLocation();
         if (core != null) {
             entries.add(core);

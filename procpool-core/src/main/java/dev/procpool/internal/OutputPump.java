@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads one of a child's output streams line by line on its own thread and hands each line to
- * the user's handler; keeps the last lines for error messages. Lines are capped at 64 KiB so a
+ * the user's handler; keeps the last lines for error messages (a JVM prints its crash banner on
+ * stdout, so both streams keep a tail). Lines are capped at 64 KiB so a
  * child that never writes a newline cannot exhaust the controller's memory.
  */
 final class OutputPump implements Runnable {
@@ -90,7 +91,7 @@ final class OutputPump implements Runnable {
         }
         String s = new String(b, 0, len, StandardCharsets.UTF_8);
         bytes.reset();
-        if (source == OutputHandler.Source.STDERR) {
+        {
             synchronized (this) {
                 if (tail.size() == TAIL_LINES) {
                     tail.removeFirst();

@@ -386,6 +386,24 @@ final class ProcessEngine extends Engine {
         }
     }
 
+    /**
+     * The JVM's fatal error banner, summed up in a sentence, or null. The banner goes to stdout,
+     * so without this the reason for a crash would be invisible in the error.
+     */
+    static String crashSummary(List<String> stdoutTail, List<String> stderrTail) {
+        for (List<String> tail : List.of(stdoutTail, stderrTail)) {
+            if (tail.stream().noneMatch(l -> l.contains("A fatal error has been detected by the Java Runtime Environment"))) {
+                continue;
+            }
+            String what = tail.stream().filter(l -> l.matches("#\\s+(SIG|EXCEPTION_|Internal Error|Out of Memory).*"))
+                    .map(l -> l.substring(1).trim()).findFirst().orElse("a fatal error");
+            String report = tail.stream().filter(l -> l.matches("#\\s*/.*hs_err.*")).map(l -> l.substring(1).trim())
+                    .findFirst().map(r -> "; its crash report is " + r).orElse("");
+            return "the JVM crashed (" + what + ")" + report;
+        }
+        return null;
+    }
+
     private void deliverResult(FrameChannel.Frame f) {
         Object value;
         try {
@@ -437,6 +455,10 @@ final class ProcessEngine extends Engine {
         OptionalInt code = process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
         String signal = code.isPresent() ? Signals.fromExitCode(code.getAsInt()) : null;
         boolean clean = bye && code.isPresent() && code.getAsInt() == 0 && problem == null;
+        String crash = crashSummary(stdout.tail(), stderr.tail());
+        if (crash != null) {
+            fail(crash, null);
+        }
         listener.exited(this, new ExitInfo(clean, code, signal, stderr.tail(), problem, problemCause, false));
     }
 }

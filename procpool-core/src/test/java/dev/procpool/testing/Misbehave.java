@@ -92,6 +92,17 @@ public final class Misbehave {
         };
     }
 
+    /** Writes to address 0: the JVM dies of SIGSEGV and aborts with its crash report. */
+    public static Task<Object> crashTheJvm() {
+        return () -> {
+            Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            Object unsafe = f.get(null);
+            unsafe.getClass().getMethod("putAddress", long.class, long.class).invoke(unsafe, 0L, 42L);
+            return "survived";
+        };
+    }
+
     /** Allocates until the heap is gone, keeping everything reachable. */
     public static Task<Integer> exhaustHeap() {
         return () -> {
