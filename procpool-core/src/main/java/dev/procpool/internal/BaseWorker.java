@@ -341,12 +341,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public WorkerState state() {
-        lock.lock();
-        try {
-            return state;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> state);
     }
 
     @Override
@@ -360,12 +355,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     }
 
     Engine currentEngine() {
-        lock.lock();
-        try {
-            return engine;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> engine);
     }
 
     @Override
@@ -404,42 +394,22 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public Optional<Throwable> error() {
-        lock.lock();
-        try {
-            return Optional.ofNullable(error);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> Optional.ofNullable(error));
     }
 
     @Override
     public boolean hasError() {
-        lock.lock();
-        try {
-            return state.isTerminal() && state != WorkerState.COMPLETED;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> state.isTerminal() && state != WorkerState.COMPLETED);
     }
 
     @Override
     public Optional<WorkerExit> exit() {
-        lock.lock();
-        try {
-            return Optional.ofNullable(exit);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> Optional.ofNullable(exit));
     }
 
     @Override
     public CompletableFuture<R> future() {
-        lock.lock();
-        try {
-            return future;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> future);
     }
 
     @Override
@@ -569,6 +539,27 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
         } finally {
             sendLock.unlock();
         }
+    }
+
+    /** Reads state under the lock; for the many one-line getters. */
+    final <T> T locked(java.util.function.Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Starts a newly built worker's first incarnation; for the factories of the subclasses. */
+    static <W extends BaseWorker<?>> W started(W worker) throws WorkerStartException {
+        worker.sendLock.lock();
+        try {
+            worker.startIncarnation();
+        } finally {
+            worker.sendLock.unlock();
+        }
+        return worker;
     }
 
     @Override

@@ -17,14 +17,7 @@ public final class OneShotWorker<R> extends BaseWorker<R> {
     /** Creates and starts the worker; the task is checked for serializability first. */
     public static <R> OneShotWorker<R> start(WorkerType type, Task<R> task, WorkerOptions options)
             throws WorkerStartException {
-        OneShotWorker<R> w = new OneShotWorker<>(type, task, options);
-        w.sendLock.lock();
-        try {
-            w.startIncarnation();
-        } finally {
-            w.sendLock.unlock();
-        }
-        return w;
+        return started(new OneShotWorker<>(type, task, options));
     }
 
     @Override

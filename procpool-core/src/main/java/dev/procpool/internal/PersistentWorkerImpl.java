@@ -26,14 +26,7 @@ public final class PersistentWorkerImpl<A, R> extends BaseWorker<Long> implement
     /** Creates and starts the worker; the function is checked for serializability first. */
     public static <A, R> PersistentWorkerImpl<A, R> start(WorkerType type, TaskFunction<A, R> function,
             WorkerOptions options) throws WorkerStartException {
-        PersistentWorkerImpl<A, R> w = new PersistentWorkerImpl<>(type, function, options);
-        w.sendLock.lock();
-        try {
-            w.startIncarnation();
-        } finally {
-            w.sendLock.unlock();
-        }
-        return w;
+        return started(new PersistentWorkerImpl<>(type, function, options));
     }
 
     @Override
@@ -69,12 +62,7 @@ public final class PersistentWorkerImpl<A, R> extends BaseWorker<Long> implement
     }
 
     private boolean inputEnded() {
-        lock.lock();
-        try {
-            return inputEnded;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> inputEnded);
     }
 
     @Override
@@ -120,12 +108,7 @@ public final class PersistentWorkerImpl<A, R> extends BaseWorker<Long> implement
 
     @Override
     public int pending() {
-        lock.lock();
-        try {
-            return slots.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(slots::size);
     }
 
     @Override
