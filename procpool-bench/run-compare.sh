@@ -6,7 +6,9 @@
 #
 # Usage: procpool-bench/run-compare.sh [Compare options, e.g. --quick]
 # Environment: JAVA17_HOME, JAVA25_HOME (JDK homes; found under /usr/lib/jvm by default),
-#              OUT (default docs/BENCHMARKS.md), PYTHON (default python3).
+#              OUT (default docs/BENCHMARKS.md), PYTHON (default python3),
+#              QUIET_LOAD (e.g. 0.5: before each JDK's run, wait up to 15 minutes for the 1-minute
+#              load average to drop below it, for a machine shared with other builds).
 #
 # Takes about two minutes per JDK. Nothing else should run on the machine meanwhile: the load
 # average before and after each run is recorded in the tables.
@@ -56,9 +58,23 @@ else
     echo "run-compare.sh: no JDK 25 found; running on JDK 17 only" >&2
 fi
 
+wait_quiet() {
+    [[ -n ${QUIET_LOAD:-} ]] || return 0
+    local deadline=$((SECONDS + 900)) load
+    while load=$(cut -d' ' -f1 /proc/loadavg); awk -v l="$load" -v q="$QUIET_LOAD" 'BEGIN { exit !(l >= q) }'; do
+        if ((SECONDS >= deadline)); then
+            echo "run-compare.sh: load average still $load after 15 minutes; running anyway" >&2
+            return 0
+        fi
+        echo "run-compare.sh: load average $load >= $QUIET_LOAD; waiting" >&2
+        sleep 20
+    done
+}
+
 COMMANDS=()
 TABLES=()
 for home in "${JDKS[@]}"; do
+    wait_quiet
     major=$(java_major "$home")
     out="$BENCH/target/compare-$major.md"
     cmd=("$home/bin/java" -cp "$CP" dev.procpool.bench.Compare --python "$PYTHON" --out "$out" "$@")
@@ -88,7 +104,7 @@ mkdir -p "$(dirname "$OUT")"
     done
     echo "- Python: $("$PYTHON" --version 2>&1)"
     echo "- Built with: \`mvn -B -q install -DskipTests\`"
-    echo "- Made with: \`procpool-bench/run-compare.sh${*:+ $*}\`, which ran:"
+    echo "- Made with: \`${QUIET_LOAD:+QUIET_LOAD=$QUIET_LOAD }procpool-bench/run-compare.sh${*:+ $*}\`, which ran:"
     for c in "${COMMANDS[@]}"; do
         echo "  - \`$c\`"
     done
@@ -109,11 +125,13 @@ mkdir -p "$(dirname "$OUT")"
 
 - **Which targets pass** is in the `result` column of each table; the lines under
   "Observations from this run" are computed from that run's numbers.
-- **The echo floor depends on where the scheduler puts the two processes.** On this 2-vCPU
-  machine a 16-byte UDS round trip is ~5–15 µs when both ends run on one CPU and 60–80 µs when
-  each message has to wake the other CPU (see `shared/JVM-FACTS.md`). The harness measures the
-  echo and procpool in alternating blocks, so both ratios see the same placement; the block
-  medians in the details show whether the placement changed during the run.
+- **The echo floor is measured over the same kind of channel as procpool's** (the harness reads
+  the channel from a worker's launch command: loopback TCP or a Unix socket) and, for reference,
+  over the other kind too. It depends on where the scheduler puts the two processes: on this
+  2-vCPU machine a 16-byte round trip is ~5–20 µs when both ends run on one CPU and 60–130 µs
+  when each message has to wake the other CPU (see `shared/JVM-FACTS.md`). The harness measures
+  the echoes and procpool in alternating blocks, so all see the same placement; the block medians
+  in the details show whether it changed during the run.
 - **Python's `Pool.apply` varies the same way** (tens of µs when its threads and the worker share
   a CPU, hundreds otherwise; the issue text quotes ~430 µs). It is measured in a separate process
   before the Java measurements, so its placement can differ from procpool's: compare its p10 and

@@ -10,6 +10,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.URISyntaxException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -32,8 +35,9 @@ import java.util.regex.Pattern;
 
 /**
  * The end-to-end comparison of issue section 5: in one run, measures procpool and the references
- * it is judged against (a raw Unix-socket echo between two JVMs, Python's multiprocessing.Pool, a
- * bare hello-world JVM, a bare idle JVM), and prints a Markdown table of ratios against targets.
+ * it is judged against (a raw 16-byte echo between two JVMs over a Unix domain socket and over
+ * loopback TCP, Python's multiprocessing.Pool, a bare hello-world JVM, a bare idle JVM), and prints
+ * a Markdown table of ratios against targets, then details and observations.
  *
  * <pre>
  * java -cp procpool-bench/target/procpool-bench.jar:procpool-bench/target/lib/* \
@@ -50,7 +54,6 @@ import java.util.regex.Pattern;
  */
 public final class Compare {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final double MIB = 1024.0 * 1024.0;
 
     private final boolean quick;
     private final String python;
@@ -118,9 +121,9 @@ public final class Compare {
 
         // Python first, while this JVM is idle: it must not share the machine with anything of ours.
         Map<String, Double> py = skipPython ? Map.of() : python();
-        double[] rt = roundTrips();
-        double rtUs = rt[0];
-        double echoUs = rt[1];
+        RoundTrips rt = roundTrips();
+        double rtUs = rt.procpoolUs();
+        double echoUs = rt.sameChannelUs();
         double threadRtUs = threadRoundTrip();
         double tput = throughput();
         double[] start = startToFirstResult();
@@ -134,8 +137,12 @@ public final class Compare {
         double pyBest = py.getOrDefault("imap_best_tasks_per_s", Double.NaN);
         double pyBestChunk = py.getOrDefault("imap_best_chunksize", Double.NaN);
 
-        rows.add(Row.lowerIsBetter("Warm round trip, persistent process worker vs raw 16-byte UDS echo between two JVMs (median)",
-                rtUs, echoUs, "µs", 1.5));
+        rows.add(Row.lowerIsBetter("Warm round trip, persistent process worker vs raw 16-byte echo between two JVMs over the "
+                + "same kind of channel (" + (rt.tcp() ? "loopback TCP" : "UDS") + ") (median)", rtUs, echoUs, "µs", 1.5));
+        if (rt.tcp()) {
+            rows.add(Row.info("Warm round trip vs raw 16-byte UDS echo (the floor of a Unix socket; informational)",
+                    rtUs, rt.udsUs(), "µs"));
+        }
         rows.add(Row.lowerIsBetter("Warm round trip, persistent process worker vs Python Pool(2).apply on a warm pool (median)",
                 rtUs, pyApply, "µs", 0.5));
         rows.add(Row.higherIsBetter("Throughput, 200,000 tasks enqueued one by one on 2 process workers vs Python "
@@ -164,7 +171,8 @@ public final class Compare {
             sb.append(r.markdown()).append('\n');
         }
         long pass = rows.stream().filter(r -> "PASS".equals(r.verdict())).count();
-        sb.append("\n").append(pass).append(" of ").append(rows.size()).append(" targets pass")
+        long judged = rows.stream().filter(r -> !"info".equals(r.verdict())).count();
+        sb.append("\n").append(pass).append(" of ").append(judged).append(" targets pass")
                 .append(quick ? " (QUICK MODE: too few samples to be the benchmark's numbers)" : "").append(".\n\n");
 
         sb.append("Details:\n\n| measurement | value |\n| --- | --- |\n");
@@ -229,112 +237,154 @@ public final class Compare {
     }
 
     /**
-     * a + b. The physical floor (16 bytes to a second JVM over a Unix socket and back) and
-     * procpool's warm round trip, measured in alternating blocks so that both see the same
-     * machine: on two vCPUs the scheduler's placement (same CPU or not) moves a round trip by
-     * 4–10×, and it can change during a run. Returns {procpool median µs, echo median µs}.
+     * a + b. The physical floor (16 bytes to a second JVM and back, over a Unix domain socket and
+     * over loopback TCP) and procpool's warm round trip, measured in alternating blocks so that
+     * all see the same machine: on two vCPUs the scheduler's placement (same CPU or not) moves a
+     * round trip by 4–10×, and it can change during a run.
      */
-    private double[] roundTrips() throws Exception {
-        log("raw UDS echo between two JVMs and procpool's warm round trip (persistent PROCESS worker), interleaved");
+    private RoundTrips roundTrips() throws Exception {
+        log("raw echo between two JVMs (UDS and loopback TCP) and procpool's warm round trip "
+                + "(persistent PROCESS worker), interleaved");
         int warm = quick ? 2000 : 10_000;
-        int blocks = quick ? 2 : 5;
-        int perBlock = quick ? 2500 : 4000;
+        int blocks = quick ? 3 : 6;
+        int perBlock = quick ? 2000 : 4000;
+        int n = blocks * perBlock;
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "ppecho");
-        Path sock = dir.resolve("s");
-        Process server = new ProcessBuilder(java, "-cp", benchClasspath, EchoServer.class.getName(), sock.toString(), "16")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<Peer> peers = new ArrayList<>();
         PersistentWorker<Integer, Integer> w = null;
         try {
-            BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            String line = r.readLine();
-            if (!"READY".equals(line)) {
-                throw new IOException("echo server did not start: " + line);
-            }
+            peers.add(Peer.unix(java, benchClasspath, dir.resolve("s")));
+            peers.add(Peer.tcp(java, benchClasspath));
             w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity());
-            long[] echo = new long[blocks * perBlock];
-            long[] pp = new long[blocks * perBlock];
-            long[] echoSwitches = new long[2];
-            long[] ppSwitches = new long[2];
-            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
-                Echo e = new Echo(ch);
-                e.run(new long[warm]);
-                roundTrips(w, new long[warm]);
-                long self = ProcessHandle.current().pid();
-                for (int b = 0; b < blocks; b++) {
-                    long[] eb = new long[perBlock];
-                    long[] pb = new long[perBlock];
-                    long[] cs0 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
-                    if (b % 2 == 0) {
-                        e.run(eb);
-                    }
-                    long[] cs1 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
-                    roundTrips(w, pb);
-                    long[] cs2 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
-                    if (b % 2 == 1) {
-                        e.run(eb);
-                    }
-                    long[] cs3 = {contextSwitches(self), contextSwitches(server.pid()), contextSwitches(w.pid())};
-                    if (b % 2 == 0) {
-                        echoSwitches[0] += cs1[0] - cs0[0];
-                        echoSwitches[1] += cs1[1] - cs0[1];
+            final PersistentWorker<Integer, Integer> worker = w;
+            String channel = channelOf(w);
+            long self = ProcessHandle.current().pid();
+            // kinds: 0 = UDS echo, 1 = TCP echo, 2 = procpool
+            long[][] samples = new long[3][n];
+            long[][] switches = new long[3][2];
+            long[] peerPid = {peers.get(0).server.pid(), peers.get(1).server.pid(), w.pid()};
+            for (Peer p : peers) {
+                p.run(new long[warm]);
+            }
+            roundTrips(w, new long[warm]);
+            for (int blk = 0; blk < blocks; blk++) {
+                for (int j = 0; j < 3; j++) {
+                    int kind = (blk + j) % 3;
+                    long[] part = new long[perBlock];
+                    long c0 = contextSwitches(self);
+                    long p0 = contextSwitches(peerPid[kind]);
+                    if (kind == 2) {
+                        roundTrips(worker, part);
                     } else {
-                        echoSwitches[0] += cs3[0] - cs2[0];
-                        echoSwitches[1] += cs3[1] - cs2[1];
+                        peers.get(kind).run(part);
                     }
-                    ppSwitches[0] += cs2[0] - cs1[0];
-                    ppSwitches[1] += cs2[2] - cs1[2];
-                    System.arraycopy(eb, 0, echo, b * perBlock, perBlock);
-                    System.arraycopy(pb, 0, pp, b * perBlock, perBlock);
+                    switches[kind][0] += contextSwitches(self) - c0;
+                    switches[kind][1] += contextSwitches(peerPid[kind]) - p0;
+                    System.arraycopy(part, 0, samples[kind], blk * perBlock, perBlock);
                 }
             }
-            if (!server.waitFor(5, TimeUnit.SECONDS)) {
-                server.toHandle().destroy();
+            String[] names = {"raw UDS echo", "raw loopback TCP echo", "procpool round trip, process worker"};
+            double[] medians = new double[3];
+            for (int k = 0; k < 3; k++) {
+                Stats st = new Stats(samples[k]);
+                medians[k] = st.median() / 1e3;
+                details.add(new String[] {names[k] + ": p10 / median / p90 / p99", st.spreadUs() + "; block medians "
+                        + blockMedians(samples[k], blocks, perBlock)});
             }
-            int n = blocks * perBlock;
-            Stats es = new Stats(echo);
-            Stats ps = new Stats(pp);
-            details.add(new String[] {"raw UDS echo p10 / median / p90 / p99", es.spreadUs() + " (" + n + " round trips after "
-                    + warm + " warm-up, in " + blocks + " blocks alternating with procpool's)"});
-            details.add(new String[] {"raw UDS echo, block medians", blockMedians(echo, blocks, perBlock)});
-            details.add(new String[] {"procpool round trip, process worker, p10 / median / p90 / p99", ps.spreadUs() + " ("
-                    + n + " calls after " + warm + " warm-up)"});
-            details.add(new String[] {"procpool round trip, block medians", blockMedians(pp, blocks, perBlock)});
-            details.add(new String[] {"context switches per round trip (voluntary + involuntary, all threads): "
-                    + "echo client + server; procpool controller + child",
-                    fmt((double) echoSwitches[0] / n, 2) + " + " + fmt((double) echoSwitches[1] / n, 2) + "; "
-                    + fmt((double) ppSwitches[0] / n, 2) + " + " + fmt((double) ppSwitches[1] / n, 2)});
-            double echoMedian = es.median();
-            if (echoMedian < 35_000) {
-                notes.add("The echo floor median (" + us(echoMedian / 1e3) + " µs) is a same-CPU figure: the scheduler "
-                        + "mostly ran client and server on one CPU (JVM-FACTS: ~15 µs there, 63–76 µs across CPUs).");
+            details.add(new String[] {"round trips: samples and warm-up", n + " each after " + warm + " warm-up, in " + blocks
+                    + " rounds of alternating blocks of " + perBlock});
+            details.add(new String[] {"context switches per round trip (voluntary + involuntary, all threads of each side): "
+                    + "UDS echo; TCP echo; procpool", ctx(switches[0], n, "client", "server") + "; "
+                    + ctx(switches[1], n, "client", "server") + "; " + ctx(switches[2], n, "controller", "child")});
+            details.add(new String[] {"procpool's channel to its child (from its launch command)", channel});
+            double floor = channel.startsWith("loopback TCP") ? medians[1] : medians[0];
+            if (floor < 35) {
+                notes.add("The echo floor (" + fmt(floor, 1) + " µs) is a same-CPU figure: the scheduler mostly ran "
+                        + "client and server on one CPU (JVM-FACTS: UDS ~15 µs and TCP ~22 µs there, 63–76 and ~130 µs "
+                        + "across CPUs).");
             } else {
-                notes.add("The echo floor median (" + us(echoMedian / 1e3) + " µs) is a cross-CPU figure: each message "
-                        + "wakes the other CPU (JVM-FACTS: 63–76 µs across CPUs, ~15 µs on one).");
+                notes.add("The echo floor (" + fmt(floor, 1) + " µs) is a cross-CPU figure: each message wakes the other "
+                        + "CPU (JVM-FACTS: UDS 63–76 µs and TCP ~130 µs across CPUs, ~15 and ~22 µs on one).");
             }
-            return new double[] {ps.median() / 1e3, echoMedian / 1e3};
+            return new RoundTrips(medians[2], medians[0], medians[1], channel);
         } finally {
             if (w != null) {
                 w.close();
             }
-            if (server.isAlive()) {
-                server.toHandle().destroyForcibly();
+            for (Peer p : peers) {
+                p.close();
             }
-            Files.deleteIfExists(sock);
+            Files.deleteIfExists(dir.resolve("s"));
             Files.deleteIfExists(dir);
         }
     }
 
-    /** The echo client: 16 bytes out, 16 bytes back, one round trip per sample. */
-    private static final class Echo {
-        private final SocketChannel ch;
+    private record RoundTrips(double procpoolUs, double udsUs, double tcpUs, String channel) {
+        boolean tcp() {
+            return channel.startsWith("loopback TCP");
+        }
+
+        double sameChannelUs() {
+            return tcp() ? tcpUs : udsUs;
+        }
+    }
+
+    private static String ctx(long[] sw, int n, String a, String b) {
+        return fmt((double) sw[0] / n, 2) + " " + a + " + " + fmt((double) sw[1] / n, 2) + " " + b;
+    }
+
+    /** What procpool's child connects to: the argument after the child's main class in its command line. */
+    private static String channelOf(PersistentWorker<?, ?> w) {
+        String cmd = w.launchCommand().orElse("");
+        Matcher m = Pattern.compile("ChildMain\\s+(\\S+)").matcher(cmd);
+        if (!m.find()) {
+            return "unknown (assumed UDS)";
+        }
+        String target = m.group(1);
+        return target.matches("\\d+") ? "loopback TCP (port " + target + ")" : "Unix domain socket (" + target + ")";
+    }
+
+    /** An echo server in a second JVM and our connection to it. */
+    private static final class Peer {
+        final Process server;
+        final SocketChannel ch;
         private final ByteBuffer out = ByteBuffer.allocateDirect(16);
         private final ByteBuffer in = ByteBuffer.allocateDirect(16);
         private long seq;
 
-        Echo(SocketChannel ch) {
+        private Peer(Process server, SocketChannel ch) {
+            this.server = server;
             this.ch = ch;
         }
 
+        static Peer unix(String java, String cp, Path sock) throws IOException {
+            Process p = new ProcessBuilder(java, "-cp", cp, EchoServer.class.getName(), "unix", sock.toString(), "16")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ready(p);
+            return new Peer(p, SocketChannel.open(UnixDomainSocketAddress.of(sock)));
+        }
+
+        static Peer tcp(String java, String cp) throws IOException {
+            Process p = new ProcessBuilder(java, "-cp", cp, EchoServer.class.getName(), "tcp", "16")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String line = ready(p);
+            int port = Integer.parseInt(line.substring("READY ".length()).trim());
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return new Peer(p, ch);
+        }
+
+        private static String ready(Process p) throws IOException {
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = r.readLine();
+            if (line == null || !line.startsWith("READY")) {
+                p.toHandle().destroyForcibly();
+                throw new IOException("echo server did not start: " + line);
+            }
+            return line;
+        }
+
+        /** One round trip per sample: 16 bytes out, 16 bytes back. */
         void run(long[] samples) throws IOException {
             for (int i = 0; i < samples.length; i++) {
                 long v = seq++;
@@ -347,13 +397,24 @@ public final class Compare {
                 in.clear();
                 while (in.hasRemaining()) {
                     if (ch.read(in) < 0) {
-                        throw new IOException("echo server closed the socket");
+                        throw new IOException("echo server closed the connection");
                     }
                 }
                 samples[i] = System.nanoTime() - t0;
                 if (in.getLong(0) != v) {
                     throw new IOException("echo server answered garbage");
                 }
+            }
+        }
+
+        void close() throws InterruptedException {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // the server sees EOF or dies below
+            }
+            if (!server.waitFor(5, TimeUnit.SECONDS)) {
+                server.toHandle().destroyForcibly();
             }
         }
     }
@@ -431,12 +492,26 @@ public final class Compare {
             pipelined(ws, quick ? 10_000 : 50_000); // warm-up
             double best = 0;
             List<String> runs = new ArrayList<>();
+            long self = ProcessHandle.current().pid();
+            long c0 = contextSwitches(self);
+            long w0 = contextSwitches(ws.get(0).pid()) + contextSwitches(ws.get(1).pid());
             for (int r = 0; r < 3; r++) {
                 double rate = pipelined(ws, tasks);
                 runs.add(rate(rate));
                 best = Math.max(best, rate);
             }
+            long c1 = contextSwitches(self);
+            long w1 = contextSwitches(ws.get(0).pid()) + contextSwitches(ws.get(1).pid());
+            details.add(new String[] {"context switches per task during the throughput runs: controller; both children",
+                    fmt((c1 - c0) / (3.0 * tasks), 2) + "; " + fmt((w1 - w0) / (3.0 * tasks), 2)});
             details.add(new String[] {"procpool throughput runs (best counts)", String.join(", ", runs) + " tasks/s"});
+            List<String> rss = new ArrayList<>();
+            for (PersistentWorker<Integer, Integer> w : ws) {
+                rss.add(fmt(procStatus(w.pid()).getOrDefault("VmRSS", -1L) / 1024.0, 1));
+            }
+            long calls = (quick ? 10_000 : 50_000) / 2 + 3L * tasks / 2;
+            details.add(new String[] {"informational: RSS of the 2 throughput workers after " + fmt(calls, 0)
+                    + " calls each (not idle)", String.join(", ", rss) + " MiB"});
             return best;
         } finally {
             for (PersistentWorker<Integer, Integer> w : ws) {
@@ -487,9 +562,16 @@ public final class Compare {
         log("start to first result vs hello-world JVM, " + runs + " runs each, interleaved");
         ProcessBuilder hello = new ProcessBuilder(java, "-cp", benchClasspath, HelloWorld.class.getName())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
+        List<String> workerLike = new ArrayList<>();
+        workerLike.add(java);
+        workerLike.addAll(workerJvmFlags());
+        workerLike.addAll(List.of("-cp", System.getProperty("java.class.path"), HelloWorld.class.getName()));
+        ProcessBuilder helloLikeWorker = new ProcessBuilder(workerLike)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
         // warm-up: loads procpool's controller classes here and fills the OS page cache for both
         for (int i = 0; i < 2; i++) {
             helloOnce(hello);
+            helloOnce(helloLikeWorker);
             oneShotOnce();
             persistentFirstResultOnce();
         }
@@ -497,7 +579,9 @@ public final class Compare {
         long[] hw = new long[runs];
         long[] pers = new long[runs];
         long[] closes = new long[runs];
+        long[] hwLike = new long[runs];
         for (int i = 0; i < runs; i++) {
+            hwLike[i] = helloOnce(helloLikeWorker);
             long[] pc;
             if (i % 2 == 0) {
                 hw[i] = helloOnce(hello);
@@ -518,6 +602,9 @@ public final class Compare {
                 p.rangeMs()});
         details.add(new String[] {"bare hello-world JVM (`java -cp procpool-bench.jar HelloWorld`, until waitFor) min / median / max",
                 h.rangeMs()});
+        details.add(new String[] {"informational: hello-world JVM with a worker's JVM flags (" + String.join(" ", workerJvmFlags())
+                + ") and classpath (" + System.getProperty("java.class.path").split(System.getProperty("path.separator")).length
+                + " entries) min / median / max", new Stats(hwLike).rangeMs()});
         details.add(new String[] {"informational: persistent process worker, creation to first nextResult (child still running) "
                 + "min / median / max", q.rangeMs()});
         details.add(new String[] {"informational: close() of that idle persistent worker (END_INPUT until COMPLETED) "
@@ -618,8 +705,8 @@ public final class Compare {
         Arrays.sort(bareDefault);
         double w = worker[samples / 2];
         double b = bareSerial[samples / 2];
-        details.add(new String[] {"idle process worker (default options: -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError), 1 s after "
-                + "one call", fmt(w, 1) + " MiB (median of " + samples + "; " + workerBreakdown + ")"});
+        details.add(new String[] {"idle process worker (default options: " + String.join(" ", workerJvmFlags())
+                + "), 1 s after one call", fmt(w, 1) + " MiB (median of " + samples + "; " + workerBreakdown + ")"});
         details.add(new String[] {"bare idle JVM, -XX:+UseSerialGC (HelloWorld idle)", fmt(b, 1) + " MiB (" + bareBreakdown + ")"});
         details.add(new String[] {"bare idle JVM, default GC", fmt(bareDefault[samples / 2], 1) + " MiB"});
         return new double[] {w, b};
@@ -642,6 +729,30 @@ public final class Compare {
                 p.toHandle().destroyForcibly();
             }
         }
+    }
+
+    private List<String> workerFlags;
+
+    /** The JVM flags procpool gives a child by default, read from a worker's launch command. */
+    private List<String> workerJvmFlags() throws Exception {
+        if (workerFlags == null) {
+            PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity());
+            try {
+                List<String> flags = new ArrayList<>();
+                for (String token : w.launchCommand().orElse("").split("\\s+")) {
+                    if (token.equals("-cp") || token.equals("-classpath")) {
+                        break;
+                    }
+                    if (token.startsWith("-X")) {
+                        flags.add(token);
+                    }
+                }
+                workerFlags = flags;
+            } finally {
+                w.close();
+            }
+        }
+        return workerFlags;
     }
 
     private static String breakdown(Map<String, Long> st) {
@@ -756,6 +867,10 @@ public final class Compare {
             return new Row(metric, v, ref, unit, "min-ratio", minRatio);
         }
 
+        static Row info(String metric, double v, double ref, String unit) {
+            return new Row(metric, v, ref, unit, "info", Double.NaN);
+        }
+
         static Row absolute(String metric, double v, double ref, String unit, double max) {
             return new Row(metric, v, ref, unit, "max-abs", max);
         }
@@ -769,6 +884,7 @@ public final class Compare {
                 return "n/a";
             }
             return switch (kind) {
+                case "info" -> "info";
                 case "max-ratio" -> Double.isNaN(reference) ? "n/a" : ratio() <= target ? "PASS" : "FAIL";
                 case "min-ratio" -> Double.isNaN(reference) ? "n/a" : ratio() >= target ? "PASS" : "FAIL";
                 default -> value <= target ? "PASS" : "FAIL";
@@ -780,6 +896,7 @@ public final class Compare {
             String targetText = switch (kind) {
                 case "max-ratio" -> "≤ " + fmt(target, 1) + "×";
                 case "min-ratio" -> "≥ " + fmt(target, 1) + "×";
+                case "info" -> "—";
                 default -> "≤ " + fmt(target, 0) + " " + unit;
             };
             return "| " + metric + " | " + fmt(value, decimals) + " " + unit + " | " + fmt(reference, decimals) + " " + unit
