@@ -34,6 +34,7 @@ import java.util.Optional;
  *   <li>{@code startTimeout}: 30 s, how long a child JVM may take to connect back</li>
  *   <li>{@code heartbeatInterval}: 2 s; {@code heartbeatTimeout}: 30 s, after which a child that
  *       sends nothing (e.g. stopped with SIGSTOP) is killed and reported dead; zero disables</li>
+ *   <li>{@code classDataSharing}: on, when the classpath is all jars (faster child start-up)</li>
  * </ul>
  *
  * <pre>{@code
@@ -65,6 +66,7 @@ public final class WorkerOptions {
     private final Duration startTimeout;
     private final Duration heartbeatInterval;
     private final Duration heartbeatTimeout;
+    private final boolean classDataSharing;
 
     private WorkerOptions(Builder b) {
         this.name = b.name;
@@ -82,6 +84,7 @@ public final class WorkerOptions {
         this.startTimeout = b.startTimeout;
         this.heartbeatInterval = b.heartbeatInterval;
         this.heartbeatTimeout = b.heartbeatTimeout;
+        this.classDataSharing = b.classDataSharing;
     }
 
     /** The options with every default. */
@@ -112,6 +115,7 @@ public final class WorkerOptions {
         b.startTimeout = startTimeout;
         b.heartbeatInterval = heartbeatInterval;
         b.heartbeatTimeout = heartbeatTimeout;
+        b.classDataSharing = classDataSharing;
         return b;
     }
 
@@ -190,13 +194,19 @@ public final class WorkerOptions {
         return heartbeatTimeout;
     }
 
+    /** Whether child JVMs share an archive of their loaded classes (see the builder). */
+    public boolean classDataSharing() {
+        return classDataSharing;
+    }
+
     @Override
     public String toString() {
         return "WorkerOptions{name=" + name + ", java=" + javaExecutable + ", jvmArgs=" + jvmArgs
                 + ", maxHeap=" + maxHeap + ", systemProperties=" + systemProperties.keySet()
                 + ", environment=" + environment.keySet() + ", workingDirectory=" + workingDirectory
                 + ", codec=" + codec.getClass().getName() + ", grace=" + grace + ", closeTimeout=" + closeTimeout
-                + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout + "}";
+                + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout
+                + ", classDataSharing=" + classDataSharing + "}";
     }
 
     /** Builds {@link WorkerOptions}. Not thread-safe; {@link #build()} takes a snapshot. */
@@ -216,6 +226,7 @@ public final class WorkerOptions {
         private Duration startTimeout = Duration.ofSeconds(30);
         private Duration heartbeatInterval = Duration.ofSeconds(2);
         private Duration heartbeatTimeout = Duration.ofSeconds(30);
+        private boolean classDataSharing = true;
 
         private Builder() {
         }
@@ -323,6 +334,18 @@ public final class WorkerOptions {
             if (!interval.isZero() && !timeout.isZero() && timeout.compareTo(interval) <= 0) {
                 throw new IllegalArgumentException("heartbeat timeout " + timeout + " must exceed the interval " + interval);
             }
+            return this;
+        }
+
+        /**
+         * Whether child JVMs share an archive of the classes they load (application class data
+         * sharing), which cuts a worker's start-up. On by default; it applies when every classpath
+         * entry is a jar and the child runs this JVM's own java. The first worker of a given java,
+         * classpath and JVM arguments writes the archive as it exits (which makes that one exit
+         * slower); later ones map it. Archives live under {@code ~/.cache/procpool/cds}.
+         */
+        public Builder classDataSharing(boolean enabled) {
+            this.classDataSharing = enabled;
             return this;
         }
 

@@ -276,6 +276,72 @@ class ProcessWorkerTest {
     }
 
     @Test
+    void theTaskSeesAnEmptyStdinThoughItsTaskCameThatWay() throws Exception {
+        Worker<Integer> w = startAndAwait(() -> System.in.read(), QUIET);
+
+        assertThat(w.result()).isEqualTo(-1);
+    }
+
+    @Test
+    void aFirstTaskTooBigForThePreloadGoesOverTheConnection() throws Exception {
+        byte[] big = new byte[200 * 1024];
+        big[big.length - 1] = 9;
+        Worker<Integer> w = startAndAwait(() -> big.length + big[big.length - 1], QUIET);
+
+        assertThat(w.result()).isEqualTo(200 * 1024 + 9);
+    }
+
+    @Test
+    void childrenOnAJarClasspathShareAClassArchive(@TempDir Path dir) throws Exception {
+        Path jar = dir.resolve("app.jar");
+        dev.procpool.testing.Jars.of(jar, Path.of(Workers.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+                Path.of(ProcessWorkerTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        List<String> classpath = new java.util.ArrayList<>(List.of(jar.toString()));
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (e.endsWith(".jar")) {
+                classpath.add(e);
+            }
+        }
+        Path cache = dir.resolve("cds");
+        String before = System.setProperty("procpool.cds.dir", cache.toString());
+        ConcurrentLinkedQueue<String> stderr = new ConcurrentLinkedQueue<>();
+        try {
+            WorkerOptions options = QUIET.toBuilder().classpath(classpath)
+                    .output((name, source, line) -> stderr.add(line)).build();
+            Worker<Integer> first = startAndAwait(() -> 1, options);
+            assertThat(first.result()).isEqualTo(1);
+            assertThat(first.launchCommand().orElseThrow()).contains("-XX:ArchiveClassesAtExit=");
+            try (var files = Files.list(cache)) {
+                assertThat(files.map(p -> p.getFileName().toString())).singleElement().asString().endsWith(".jsa");
+            }
+
+            Worker<Integer> second = startAndAwait(() -> 2, options);
+
+            assertThat(second.result()).isEqualTo(2);
+            assertThat(second.launchCommand().orElseThrow()).contains("-XX:SharedArchiveFile=" + cache);
+            assertThat(stderr).as("nothing about the archive reaches the user's output").isEmpty();
+        } finally {
+            if (before == null) {
+                System.clearProperty("procpool.cds.dir");
+            } else {
+                System.setProperty("procpool.cds.dir", before);
+            }
+        }
+    }
+
+    @Test
+    void aDirectoryOnTheClasspathMeansNoClassArchive() throws Exception {
+        Worker<Integer> w = startAndAwait(() -> 1, QUIET.toBuilder()
+                .classpath(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)))
+                .classpath(List.of(Path.of(Workers.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString(),
+                        Path.of(ProcessWorkerTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString()))
+                .build());
+
+        assertThat(w.result()).isEqualTo(1);
+        assertThat(w.launchCommand().orElseThrow()).doesNotContain("SharedArchiveFile").doesNotContain("ArchiveClassesAtExit");
+    }
+
+    @Test
     void persistentWorkerPipelinesManyCallsInOrder() throws Exception {
         try (PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.PROCESS, (Integer x) -> x + 1, QUIET)) {
             int n = 50_000;

@@ -128,6 +128,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             throw ex;
         }
         initialize(e);
+        e.initialized();
     }
 
     /** Registers a call; returns null if the worker cannot take it. Call with {@code sendLock} held. */

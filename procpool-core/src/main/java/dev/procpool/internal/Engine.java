@@ -31,6 +31,14 @@ abstract class Engine {
     /** Starts the thread or spawns the process; events may arrive from then on. */
     abstract void start() throws dev.procpool.WorkerStartException;
 
+    /**
+     * Called once the first frames of an incarnation (the function or the one-shot task) were
+     * sent: a process worker hands them to the child on its stdin so the child can start on them
+     * before its connection is up.
+     */
+    void initialized() {
+    }
+
     /** Binds the function every later call applies to its argument (persistent workers). */
     abstract void bind(Object prepared);
 

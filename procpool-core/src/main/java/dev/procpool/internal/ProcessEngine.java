@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProcessEngine extends Engine {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int PRELOAD_MAX = 60 * 1024;
 
     private final String name;
     private final long workerId;
@@ -58,6 +59,7 @@ final class ProcessEngine extends Engine {
     private final ServerSocketChannel server;
     private volatile SocketChannel handshaking;
     private final List<String> command;
+    private final ClassDataSharing.Plan cds;
     private final FrameChannel channel = new FrameChannel();
     private volatile Process process;
     private OutputPump stdout;
@@ -88,7 +90,12 @@ final class ProcessEngine extends Engine {
         } catch (IOException e) {
             throw new WorkerStartException("cannot open the control socket for worker '" + name + "': " + e, e);
         }
-        this.command = LaunchCommand.command(options, name, port, workerId);
+        String classpath = LaunchCommand.classpath(options);
+        this.cds = options.classDataSharing()
+                ? ClassDataSharing.plan(options.javaExecutable(), ClassDataSharing.split(classpath),
+                        LaunchCommand.vmShapingArgs(options))
+                : ClassDataSharing.Plan.NONE;
+        this.command = LaunchCommand.command(options, name, port, workerId, classpath, cds.jvmArgs());
     }
 
     /** Spawns the child and starts the threads that serve it. */
@@ -104,16 +111,12 @@ final class ProcessEngine extends Engine {
             p = pb.start();
         } catch (IOException e) {
             closeServer();
+            cds.exited(-1);
             throw new WorkerStartException("cannot start worker '" + name + "': " + e.getMessage()
                     + "; command: " + LaunchCommand.toShell(options, command), e);
         }
         this.process = p;
         controller.register(this);
-        try {
-            p.getOutputStream().close(); // the child reads EOF on stdin: input comes over the socket
-        } catch (IOException ignored) {
-            // already gone; the I/O thread reports it
-        }
         stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, options.output());
         stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, options.output());
         stdout.start();
@@ -142,6 +145,23 @@ final class ProcessEngine extends Engine {
 
     String name() {
         return name;
+    }
+
+    /**
+     * Writes what was sent before the child connected to its stdin, and closes it: the child reads
+     * its first task while it connects. A pipe takes 64 KiB without blocking; a bigger first batch
+     * waits for the connection instead.
+     */
+    @Override
+    void initialized() {
+        byte[] preload = channel.takeUnattached(PRELOAD_MAX);
+        try (var stdin = process.getOutputStream()) {
+            if (preload != null) {
+                stdin.write(preload);
+            }
+        } catch (IOException e) {
+            // the child is gone already; the I/O thread reports how
+        }
     }
 
     private void fail(String what, Throwable cause) {
@@ -453,6 +473,7 @@ final class ProcessEngine extends Engine {
         stdout.join(500);
         Controller.get().unregister(this);
         OptionalInt code = process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+        cds.exited(code.orElse(-1));
         String signal = code.isPresent() ? Signals.fromExitCode(code.getAsInt()) : null;
         boolean clean = bye && code.isPresent() && code.getAsInt() == 0 && problem == null;
         String crash = crashSummary(stdout.tail(), stderr.tail());

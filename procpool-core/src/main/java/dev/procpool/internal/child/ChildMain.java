@@ -10,6 +10,8 @@ import dev.procpool.internal.protocol.Failures;
 import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
 import java.io.ByteArrayInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.net.InetAddress;
@@ -28,10 +30,13 @@ import java.util.concurrent.Semaphore;
  * <p>Kept lean on purpose (no logging framework, no lambdas, few classes) because its class
  * loading is part of every worker's start-up time.
  *
- * <p>Threads: {@code main} reads frames (and so always answers heartbeats and cancels, even while
- * a task spins); {@code procpool-task} runs calls and appends their responses, writing them itself
- * when no other call is queued; {@code procpool-writer} writes them otherwise, so a burst of
- * results leaves in few writes without any result waiting for the next call.
+ * <p>Threads: {@code main} reads the frames preloaded on stdin, then the connection (and so
+ * always answers heartbeats and cancels, even while a task spins); {@code procpool-connect}
+ * connects and does the handshake meanwhile, so the first task is decoded and run while the
+ * JVM's first socket is set up; {@code procpool-task} runs calls and appends their responses,
+ * writing them itself when no other call is queued; {@code procpool-writer} writes them
+ * otherwise, so a burst of results leaves in few writes without any result waiting for the next
+ * call. Responses wait in the buffer until the handshake is done.
  *
  * <p>Exit codes: 0 after END_INPUT or STOP; 2 when the controller refused the handshake or could
  * not be reached; 97 when the channel to the controller was lost (the controller died), after
@@ -53,6 +58,7 @@ public final class ChildMain {
     private final Thread taskThread;
     private final Thread writer;
     private final Semaphore flushRequests = new Semaphore(0);
+    private final java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
     private long current = -1;
     private volatile boolean stopping;
     private volatile boolean exiting;
@@ -103,8 +109,10 @@ public final class ChildMain {
                     + "started by procpool, not by hand");
             System.exit(EXIT_REFUSED);
         }
+        // stdin carries the preloaded frames; user code reading System.in sees an empty stream
+        FileInputStream preload = new FileInputStream(FileDescriptor.in);
+        System.setIn(new ByteArrayInputStream(new byte[0]));
         ignoreSigint();
-        String secret = System.getenv("PROCPOOL_WORKER_SECRET");
         Codec codec;
         try {
             codec = args[2].equals(JdkCodec.class.getName()) ? new JdkCodec()
@@ -114,18 +122,13 @@ public final class ChildMain {
             System.exit(EXIT_REFUSED);
             return;
         }
-        FrameChannel ch;
-        try {
-            ch = new FrameChannel(new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])));
-        } catch (IOException | NumberFormatException e) {
-            System.err.println("procpool worker: cannot reach the controller at port " + args[0] + ": " + e);
-            System.exit(EXIT_REFUSED);
-            return;
-        }
+        FrameChannel ch = new FrameChannel();
         channel = ch;
         ChildMain child = new ChildMain(ch, codec);
         child.taskThread.start();
         child.writer.start();
+        child.connectInBackground(Integer.parseInt(args[0]), Long.parseLong(args[1]),
+                System.getenv("PROCPOOL_WORKER_SECRET"));
         final ChildMain exiting = child;
         // A task that calls System.exit must not take the results already computed with it; and
         // the reader must let go of the socket for the JVM to exit quickly (see shutdownInput).
@@ -137,14 +140,57 @@ public final class ChildMain {
                 exiting.ch.shutdownInput();
             }
         }, "procpool-exit"));
-        Buf hello = new Buf(64);
-        hello.writeInt(Frames.MAGIC);
-        hello.writeInt(Frames.VERSION);
-        hello.writeLong(ProcessHandle.current().pid());
-        hello.writeLong(child.taskThread.getId());
-        hello.writeString(secret == null ? "" : secret);
-        ch.send(Frames.HELLO, Long.parseLong(args[1]), hello.array(), 0, hello.size(), true);
+        // Work can start before the connection is up: the frames queued before it come on stdin.
+        try {
+            FrameChannel stdin = FrameChannel.reading(preload);
+            while (true) {
+                child.dispatch(stdin.read());
+            }
+        } catch (java.io.EOFException e) {
+            // all preloaded frames read: the rest comes over the connection
+        } catch (IOException | RuntimeException e) {
+            System.err.println("procpool worker: bad preloaded input: " + e);
+            System.exit(EXIT_REFUSED);
+        }
         child.readLoop();
+    }
+
+    /**
+     * Connects to the controller on another thread, so that the first task is read from stdin and
+     * decoded while the (comparatively slow, ~15 ms) first socket of the JVM is set up.
+     */
+    private void connectInBackground(final int port, final long workerId, final String secret) {
+        Thread t = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    ch.connectQuietly(new Socket(InetAddress.getLoopbackAddress(), port));
+                    Buf hello = new Buf(64);
+                    hello.writeInt(Frames.MAGIC);
+                    hello.writeInt(Frames.VERSION);
+                    hello.writeLong(ProcessHandle.current().pid());
+                    hello.writeLong(taskThread.getId());
+                    hello.writeString(secret == null ? "" : secret);
+                    ch.writeFirst(Frames.HELLO, workerId, hello.array(), 0, hello.size());
+                    FrameChannel.Frame first = ch.read();
+                    if (first.type == Frames.REFUSE) {
+                        System.err.println("procpool worker: refused by the controller: "
+                                + new String(first.payload, StandardCharsets.UTF_8));
+                        System.exit(EXIT_REFUSED);
+                    }
+                    if (first.type != Frames.WELCOME) {
+                        throw new IOException("expected WELCOME, got frame type " + first.type);
+                    }
+                    ch.startWriting();
+                } catch (IOException | RuntimeException e) {
+                    System.err.println("procpool worker: cannot reach the controller at port " + port + ": " + e);
+                    System.exit(EXIT_REFUSED);
+                }
+                connected.countDown();
+            }
+        }, "procpool-connect");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
@@ -159,50 +205,46 @@ public final class ChildMain {
         }
     }
 
+    /** Reads the connection after the handshake, until the controller goes away. */
     private void readLoop() {
         try {
-            FrameChannel.Frame first = ch.read();
-            if (first.type == Frames.REFUSE) {
-                System.err.println("procpool worker: refused by the controller: "
-                        + new String(first.payload, StandardCharsets.UTF_8));
-                System.exit(EXIT_REFUSED);
-            }
-            if (first.type != Frames.WELCOME) {
-                throw new IOException("expected WELCOME, got frame type " + first.type);
-            }
+            connected.await();
             while (true) {
-                FrameChannel.Frame f = ch.read();
-                switch (f.type) {
-                    case Frames.BIND:
-                    case Frames.CALL:
-                        queue.add(f);
-                        break;
-                    case Frames.CANCEL:
-                        cancel(f.id);
-                        break;
-                    case Frames.PING:
-                        ch.send(Frames.PONG, f.id, true);
-                        break;
-                    case Frames.END_INPUT:
-                        queue.add(END);
-                        break;
-                    case Frames.STOP:
-                        stopping = true;
-                        synchronized (lock) {
-                            if (current >= 0) {
-                                taskThread.interrupt();
-                            }
-                        }
-                        queue.add(END);
-                        break;
-                    default:
-                        throw new IOException("unexpected frame type " + f.type);
-                }
+                dispatch(ch.read());
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | InterruptedException e) {
             if (!exiting) {
                 orphaned(e);
             }
+        }
+    }
+
+    private void dispatch(FrameChannel.Frame f) throws IOException {
+        switch (f.type) {
+            case Frames.BIND:
+            case Frames.CALL:
+                queue.add(f);
+                break;
+            case Frames.CANCEL:
+                cancel(f.id);
+                break;
+            case Frames.PING:
+                ch.send(Frames.PONG, f.id, true);
+                break;
+            case Frames.END_INPUT:
+                queue.add(END);
+                break;
+            case Frames.STOP:
+                stopping = true;
+                synchronized (lock) {
+                    if (current >= 0) {
+                        taskThread.interrupt();
+                    }
+                }
+                queue.add(END);
+                break;
+            default:
+                throw new IOException("unexpected frame type " + f.type);
         }
     }
 

@@ -34,6 +34,8 @@ public final class FrameChannel {
     private ByteBuffer spare = ByteBuffer.allocate(INITIAL); // guarded by writeLock
     private ByteBuffer in = ByteBuffer.allocate(INITIAL);
     private volatile Io channel;
+    /** False while a worker's channel is connected but its handshake is not done: frames wait. */
+    private volatile boolean writable = true;
     private volatile boolean broken;
 
     public FrameChannel() {
@@ -55,10 +57,64 @@ public final class FrameChannel {
         this.channel = new StreamIo(socket);
     }
 
+    /** A read-only channel over a stream: the worker reads the frames preloaded on its stdin. */
+    public static FrameChannel reading(InputStream in) {
+        FrameChannel f = new FrameChannel();
+        f.channel = new StreamIo(null, in, null);
+        return f;
+    }
+
     /** Connects the channel and writes what was sent before. */
     public void attach(SocketChannel ch) throws IOException {
         this.channel = new ChannelIo(ch);
         flush();
+    }
+
+    /**
+     * The worker's side: connects for reading and for {@link #writeFirst}, while frames sent
+     * meanwhile wait in the buffer until {@link #startWriting()} (after the handshake).
+     */
+    public void connectQuietly(Socket socket) throws IOException {
+        writable = false;
+        this.channel = new StreamIo(socket);
+    }
+
+    /** Writes one frame at once, ahead of everything buffered (the handshake's first frame). */
+    public void writeFirst(byte type, long id, byte[] payload, int off, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Frames.HEADER + len);
+        b.putInt(1 + 8 + len).put(type).putLong(id).put(payload, off, len).flip();
+        writeLock.lock();
+        try {
+            channel.write(b);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Lets buffered and later frames go out. */
+    public void startWriting() {
+        writable = true;
+        flush();
+    }
+
+    /**
+     * Takes what was sent before the channel was attached, if it is no more than {@code max}
+     * bytes, so it can travel another way (a worker's stdin); null if there is nothing to take.
+     */
+    public byte[] takeUnattached(int max) {
+        appendLock.lock();
+        try {
+            if (channel != null || out.position() == 0 || out.position() > max) {
+                return null;
+            }
+            byte[] taken = new byte[out.position()];
+            out.flip();
+            out.get(taken);
+            out.clear();
+            return taken;
+        } finally {
+            appendLock.unlock();
+        }
     }
 
     public boolean isAttached() {
@@ -128,7 +184,7 @@ public final class FrameChannel {
     /** Call with writeLock held. */
     private void writeOut() {
         Io ch = channel;
-        if (ch == null) {
+        if (ch == null || !writable) {
             return;
         }
         ByteBuffer toWrite;
@@ -287,10 +343,14 @@ public final class FrameChannel {
         private final OutputStream out;
 
         StreamIo(Socket socket) throws IOException {
-            this.socket = socket;
+            this(socket, socket.getInputStream(), socket.getOutputStream());
             socket.setTcpNoDelay(true);
-            this.in = socket.getInputStream();
-            this.out = socket.getOutputStream();
+        }
+
+        StreamIo(Socket socket, InputStream in, OutputStream out) {
+            this.socket = socket;
+            this.in = in;
+            this.out = out;
         }
 
         @Override
@@ -310,12 +370,18 @@ public final class FrameChannel {
 
         @Override
         public void shutdownInput() throws IOException {
-            socket.shutdownInput();
+            if (socket != null) {
+                socket.shutdownInput();
+            }
         }
 
         @Override
         public void close() throws IOException {
-            socket.close();
+            if (socket != null) {
+                socket.close();
+            } else {
+                in.close();
+            }
         }
     }
 
