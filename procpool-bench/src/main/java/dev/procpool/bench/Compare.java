@@ -152,10 +152,11 @@ public final class Compare {
         rows.add(Row.lowerIsBetter("Start to first result, Workers.start(PROCESS, () -> 1) vs bare hello-world JVM (median)",
                 start[0], start[1], "ms", 1.3));
         rows.add(Row.absolute("Idle RSS of a persistent process worker, default options (reference: bare idle JVM with "
-                + "the same GC flag)", rss[0], rss[1], "MiB", 48.0));
+                + "a worker's JVM flags and classpath)", rss[0], rss[1], "MiB", 48.0));
 
-        notes.add("Round trip: procpool adds " + fmt(rtUs - echoUs, 1) + " µs to the raw echo's " + fmt(echoUs, 1)
-                + " µs; a THREAD worker, which has procpool's hand-offs but no IPC, takes " + fmt(threadRtUs, 1) + " µs.");
+        notes.add("Round trip: the median procpool call takes " + fmt(rtUs - echoUs, 1) + " µs more than the median raw "
+                + "echo (" + fmt(echoUs, 1) + " µs); a THREAD worker, which has procpool's hand-offs but no IPC, takes "
+                + fmt(threadRtUs, 1) + " µs.");
         notes.add("Start: the one-shot worker's " + fmt(start[0], 1) + " ms include the child's exit (its result is only "
                 + "available once the worker is terminal); a persistent worker's first result arrives after "
                 + fmt(persistentFirstMs, 1) + " ms (" + fmt(persistentFirstMs / start[1], 2) + "× hello world), and close() "
@@ -239,73 +240,95 @@ public final class Compare {
     /**
      * a + b. The physical floor (16 bytes to a second JVM and back, over a Unix domain socket and
      * over loopback TCP) and procpool's warm round trip, measured in alternating blocks so that
-     * all see the same machine: on two vCPUs the scheduler's placement (same CPU or not) moves a
-     * round trip by 4–10×, and it can change during a run.
+     * all see the same machine. On two vCPUs a round trip is bimodal: ~5–20 µs when the peers
+     * share a CPU, ~55–80 µs when every message wakes the other CPU, and which one a pair gets is
+     * the scheduler's choice (an echo pair flips between blocks; a procpool worker tends to keep
+     * its placement for its life). So procpool's blocks use a fresh worker every two rounds, and
+     * the details split every kind's blocks by regime.
      */
     private RoundTrips roundTrips() throws Exception {
         log("raw echo between two JVMs (UDS and loopback TCP) and procpool's warm round trip "
-                + "(persistent PROCESS worker), interleaved");
+                + "(persistent PROCESS workers), interleaved");
         int warm = quick ? 2000 : 10_000;
-        int blocks = quick ? 3 : 6;
+        int rounds = quick ? 4 : 8;
         int perBlock = quick ? 2000 : 4000;
-        int n = blocks * perBlock;
+        int n = rounds * perBlock;
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "ppecho");
         List<Peer> peers = new ArrayList<>();
         PersistentWorker<Integer, Integer> w = null;
         try {
             peers.add(Peer.unix(java, benchClasspath, dir.resolve("s")));
             peers.add(Peer.tcp(java, benchClasspath));
-            w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity());
-            final PersistentWorker<Integer, Integer> worker = w;
-            String channel = channelOf(w);
+            String channel = null;
             long self = ProcessHandle.current().pid();
             // kinds: 0 = UDS echo, 1 = TCP echo, 2 = procpool
             long[][] samples = new long[3][n];
             long[][] switches = new long[3][2];
-            long[] peerPid = {peers.get(0).server.pid(), peers.get(1).server.pid(), w.pid()};
             for (Peer p : peers) {
                 p.run(new long[warm]);
             }
-            roundTrips(w, new long[warm]);
-            for (int blk = 0; blk < blocks; blk++) {
+            List<String> perWorker = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                if (round % 2 == 0) {
+                    if (w != null) {
+                        perWorker.add(fmt(new Stats(Arrays.copyOfRange(samples[2], (round - 2) * perBlock, round * perBlock))
+                                .median() / 1e3, 1));
+                        w.close();
+                    }
+                    w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity());
+                    channel = channelOf(w);
+                    roundTrips(w, new long[warm]);
+                }
+                long[] peerPid = {peers.get(0).server.pid(), peers.get(1).server.pid(), w.pid()};
                 for (int j = 0; j < 3; j++) {
-                    int kind = (blk + j) % 3;
+                    int kind = (round + j) % 3;
                     long[] part = new long[perBlock];
                     long c0 = contextSwitches(self);
                     long p0 = contextSwitches(peerPid[kind]);
                     if (kind == 2) {
-                        roundTrips(worker, part);
+                        roundTrips(w, part);
                     } else {
                         peers.get(kind).run(part);
                     }
                     switches[kind][0] += contextSwitches(self) - c0;
                     switches[kind][1] += contextSwitches(peerPid[kind]) - p0;
-                    System.arraycopy(part, 0, samples[kind], blk * perBlock, perBlock);
+                    System.arraycopy(part, 0, samples[kind], round * perBlock, perBlock);
                 }
             }
+            perWorker.add(fmt(new Stats(Arrays.copyOfRange(samples[2], (rounds - 2) * perBlock, rounds * perBlock))
+                    .median() / 1e3, 1));
             String[] names = {"raw UDS echo", "raw loopback TCP echo", "procpool round trip, process worker"};
             double[] medians = new double[3];
+            Regimes[] regimes = new Regimes[3];
             for (int k = 0; k < 3; k++) {
                 Stats st = new Stats(samples[k]);
                 medians[k] = st.median() / 1e3;
+                regimes[k] = new Regimes(samples[k], rounds, perBlock);
                 details.add(new String[] {names[k] + ": p10 / median / p90 / p99", st.spreadUs() + "; block medians "
-                        + blockMedians(samples[k], blocks, perBlock)});
+                        + blockMedians(samples[k], rounds, perBlock)});
             }
-            details.add(new String[] {"round trips: samples and warm-up", n + " each after " + warm + " warm-up, in " + blocks
-                    + " rounds of alternating blocks of " + perBlock});
+            details.add(new String[] {"procpool round trip: median of each of the " + perWorker.size() + " workers "
+                    + "(a fresh one every 2 rounds)", String.join(", ", perWorker) + " µs"});
+            details.add(new String[] {"round trips: samples and warm-up", n + " each, after " + warm + " warm-up calls per "
+                    + "connection or worker, in " + rounds + " rounds of alternating blocks of " + perBlock});
+            details.add(new String[] {"round trips by regime: blocks whose median is under / over 35 µs (same CPU / "
+                    + "across CPUs), count and median; UDS echo; TCP echo; procpool", regimes[0] + "; " + regimes[1] + "; "
+                    + regimes[2]});
             details.add(new String[] {"context switches per round trip (voluntary + involuntary, all threads of each side): "
                     + "UDS echo; TCP echo; procpool", ctx(switches[0], n, "client", "server") + "; "
                     + ctx(switches[1], n, "client", "server") + "; " + ctx(switches[2], n, "controller", "child")});
             details.add(new String[] {"procpool's channel to its child (from its launch command)", channel});
-            double floor = channel.startsWith("loopback TCP") ? medians[1] : medians[0];
-            if (floor < 35) {
-                notes.add("The echo floor (" + fmt(floor, 1) + " µs) is a same-CPU figure: the scheduler mostly ran "
-                        + "client and server on one CPU (JVM-FACTS: UDS ~15 µs and TCP ~22 µs there, 63–76 and ~130 µs "
-                        + "across CPUs).");
-            } else {
-                notes.add("The echo floor (" + fmt(floor, 1) + " µs) is a cross-CPU figure: each message wakes the other "
-                        + "CPU (JVM-FACTS: UDS 63–76 µs and TCP ~130 µs across CPUs, ~15 and ~22 µs on one).");
-            }
+            boolean tcp = channel.startsWith("loopback TCP");
+            Regimes floor = regimes[tcp ? 1 : 0];
+            Regimes pp = regimes[2];
+            String kind = tcp ? "TCP" : "UDS";
+            StringBuilder note = new StringBuilder("Round trip by regime (procpool vs the " + kind + " echo): ");
+            note.append(pp.sameCount > 0 && floor.sameCount > 0 ? "on one CPU " + fmt(pp.same, 1) + " vs " + fmt(floor.same, 1)
+                    + " µs = " + fmt(pp.same / floor.same, 2) + "×" : "on one CPU: not seen for both");
+            note.append(pp.crossCount > 0 && floor.crossCount > 0 ? "; across CPUs " + fmt(pp.cross, 1) + " vs "
+                    + fmt(floor.cross, 1) + " µs = " + fmt(pp.cross / floor.cross, 2) + "×" : "; across CPUs: not seen for both");
+            note.append(". The overall medians mix the regimes in whatever proportion the scheduler chose in this run.");
+            notes.add(note.toString());
             return new RoundTrips(medians[2], medians[0], medians[1], channel);
         } finally {
             if (w != null) {
@@ -316,6 +339,43 @@ public final class Compare {
             }
             Files.deleteIfExists(dir.resolve("s"));
             Files.deleteIfExists(dir);
+        }
+    }
+
+    /** Blocks split by their median: same CPU (under 35 µs) or across CPUs. */
+    private static final class Regimes {
+        static final double THRESHOLD_NS = 35_000;
+        final int sameCount;
+        final int crossCount;
+        final double same;
+        final double cross;
+
+        Regimes(long[] all, int blocks, int perBlock) {
+            List<long[]> sameBlocks = new ArrayList<>();
+            List<long[]> crossBlocks = new ArrayList<>();
+            for (int b = 0; b < blocks; b++) {
+                long[] part = Arrays.copyOfRange(all, b * perBlock, (b + 1) * perBlock);
+                (new Stats(part).median() < THRESHOLD_NS ? sameBlocks : crossBlocks).add(part);
+            }
+            sameCount = sameBlocks.size();
+            crossCount = crossBlocks.size();
+            same = sameCount == 0 ? Double.NaN : new Stats(concat(sameBlocks)).median() / 1e3;
+            cross = crossCount == 0 ? Double.NaN : new Stats(concat(crossBlocks)).median() / 1e3;
+        }
+
+        private static long[] concat(List<long[]> parts) {
+            long[] all = new long[parts.stream().mapToInt(p -> p.length).sum()];
+            int at = 0;
+            for (long[] p : parts) {
+                System.arraycopy(p, 0, all, at, p.length);
+                at += p.length;
+            }
+            return all;
+        }
+
+        @Override
+        public String toString() {
+            return sameCount + " × " + fmt(same, 1) + " / " + crossCount + " × " + fmt(cross, 1) + " µs";
         }
     }
 
@@ -562,18 +622,21 @@ public final class Compare {
         log("start to first result vs hello-world JVM, " + runs + " runs each, interleaved");
         ProcessBuilder hello = new ProcessBuilder(java, "-cp", benchClasspath, HelloWorld.class.getName())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
+        // warm-up: loads procpool's controller classes here, lets procpool write its class data
+        // archive if it keeps one (the first worker of a classpath does), fills the page cache
+        for (int i = 0; i < 2; i++) {
+            oneShotOnce();
+            persistentFirstResultOnce();
+        }
         List<String> workerLike = new ArrayList<>();
         workerLike.add(java);
         workerLike.addAll(workerJvmFlags());
         workerLike.addAll(List.of("-cp", System.getProperty("java.class.path"), HelloWorld.class.getName()));
         ProcessBuilder helloLikeWorker = new ProcessBuilder(workerLike)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
-        // warm-up: loads procpool's controller classes here and fills the OS page cache for both
         for (int i = 0; i < 2; i++) {
             helloOnce(hello);
             helloOnce(helloLikeWorker);
-            oneShotOnce();
-            persistentFirstResultOnce();
         }
         long[] pp = new long[runs];
         long[] hw = new long[runs];
@@ -671,7 +734,7 @@ public final class Compare {
 
     // ---- f. idle RSS ----
 
-    /** Returns {procpool worker RSS MiB, bare idle JVM (same GC flag as procpool's child) RSS MiB}. */
+    /** Returns {procpool worker RSS MiB, bare idle JVM with a worker's flags and classpath RSS MiB}. */
     private double[] idleRss() throws Exception {
         log("idle RSS");
         int samples = quick ? 1 : 3;
@@ -691,32 +754,35 @@ public final class Compare {
                 workerBreakdown = breakdown(st);
             }
         }
-        double[] bareSerial = new double[samples];
+        List<String> likeWorker = new ArrayList<>(workerJvmFlags());
+        likeWorker.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        double[] bareLike = new double[samples];
         double[] bareDefault = new double[samples];
         String bareBreakdown = "";
         for (int i = 0; i < samples; i++) {
-            Map<String, Long> st = bareIdle(List.of("-XX:+UseSerialGC"));
-            bareSerial[i] = st.getOrDefault("VmRSS", -1L) / 1024.0;
+            Map<String, Long> st = bareIdle(likeWorker);
+            bareLike[i] = st.getOrDefault("VmRSS", -1L) / 1024.0;
             bareBreakdown = breakdown(st);
-            bareDefault[i] = bareIdle(List.of()).getOrDefault("VmRSS", -1L) / 1024.0;
+            bareDefault[i] = bareIdle(List.of("-cp", benchClasspath)).getOrDefault("VmRSS", -1L) / 1024.0;
         }
         Arrays.sort(worker);
-        Arrays.sort(bareSerial);
+        Arrays.sort(bareLike);
         Arrays.sort(bareDefault);
         double w = worker[samples / 2];
-        double b = bareSerial[samples / 2];
-        details.add(new String[] {"idle process worker (default options: " + String.join(" ", workerJvmFlags())
-                + "), 1 s after one call", fmt(w, 1) + " MiB (median of " + samples + "; " + workerBreakdown + ")"});
-        details.add(new String[] {"bare idle JVM, -XX:+UseSerialGC (HelloWorld idle)", fmt(b, 1) + " MiB (" + bareBreakdown + ")"});
-        details.add(new String[] {"bare idle JVM, default GC", fmt(bareDefault[samples / 2], 1) + " MiB"});
+        double b = bareLike[samples / 2];
+        details.add(new String[] {"idle process worker (default options), 1 s after one call", fmt(w, 1) + " MiB (median of "
+                + samples + "; " + workerBreakdown + ")"});
+        details.add(new String[] {"bare idle JVM (HelloWorld idle) with a worker's JVM flags and classpath", fmt(b, 1)
+                + " MiB (" + bareBreakdown + ")"});
+        details.add(new String[] {"bare idle JVM, default flags, bench jar only", fmt(bareDefault[samples / 2], 1) + " MiB"});
         return new double[] {w, b};
     }
 
-    private Map<String, Long> bareIdle(List<String> flags) throws IOException, InterruptedException {
+    private Map<String, Long> bareIdle(List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
-        cmd.addAll(flags);
-        cmd.addAll(List.of("-cp", benchClasspath, HelloWorld.class.getName(), "idle"));
+        cmd.addAll(args);
+        cmd.addAll(List.of(HelloWorld.class.getName(), "idle"));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -733,17 +799,23 @@ public final class Compare {
 
     private List<String> workerFlags;
 
-    /** The JVM flags procpool gives a child by default, read from a worker's launch command. */
+    /**
+     * The JVM flags procpool gives a child by default, read from a worker's launch command
+     * (without a flag that would make the reference JVM write a class data archive itself).
+     */
     private List<String> workerJvmFlags() throws Exception {
         if (workerFlags == null) {
             PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity());
             try {
                 List<String> flags = new ArrayList<>();
                 for (String token : w.launchCommand().orElse("").split("\\s+")) {
+                    if (token.length() > 1 && token.startsWith("'") && token.endsWith("'")) {
+                        token = token.substring(1, token.length() - 1);
+                    }
                     if (token.equals("-cp") || token.equals("-classpath")) {
                         break;
                     }
-                    if (token.startsWith("-X")) {
+                    if (token.startsWith("-X") && !token.contains("ArchiveClassesAtExit")) {
                         flags.add(token);
                     }
                 }
