@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(BaseWorker.class);
-    private static final AtomicLong IDS = new AtomicLong();
+    /** Worker ids, shared with pool workers so that every worker of this JVM has its own. */
+    static final AtomicLong IDS = new AtomicLong();
 
     final long id;
     final String name;

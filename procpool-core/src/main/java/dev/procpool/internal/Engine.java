@@ -26,6 +26,13 @@ abstract class Engine {
         void bye(Engine engine, long calls);
 
         void exited(Engine engine, ExitInfo info);
+
+        /**
+         * The engine's reader has handled every frame it had and is about to wait for more: the
+         * moment to write what the events just handled decided to send (one write for a burst).
+         */
+        default void readIdle(Engine engine) {
+        }
     }
 
     /** Starts the thread or spawns the process; events may arrive from then on. */
@@ -43,7 +50,16 @@ abstract class Engine {
     abstract void bind(Object prepared);
 
     /** Sends one call; {@code prepared} came from the engine kind's {@code prepare}. */
-    abstract void call(long callId, Object prepared);
+    final void call(long callId, Object prepared) {
+        call(callId, prepared, true);
+    }
+
+    /** Sends one call, written now or at the next {@link #flush()}. */
+    abstract void call(long callId, Object prepared, boolean flush);
+
+    /** Writes the calls sent without flushing. */
+    void flush() {
+    }
 
     /** Interrupts the call if it runs; answers it as cancelled if it has not started. */
     abstract void cancel(long callId);

@@ -173,7 +173,7 @@ final class ProcessEngine extends Engine {
 
     /** Encodes a task, function or argument once, on the caller's thread. */
     static Object prepare(Codec codec, String what, Object input) {
-        Buf buf = new Buf(128);
+        Buf buf = new Buf(1024);
         Codecs.check(codec, what, input, buf);
         return buf;
     }
@@ -185,9 +185,14 @@ final class ProcessEngine extends Engine {
     }
 
     @Override
-    void call(long callId, Object prepared) {
+    void call(long callId, Object prepared, boolean flush) {
         Buf b = (Buf) prepared;
-        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), true);
+        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), flush);
+    }
+
+    @Override
+    void flush() {
+        channel.flush();
     }
 
     @Override
@@ -304,6 +309,9 @@ final class ProcessEngine extends Engine {
             startHeartbeat();
             listener.ready(this);
             while (true) {
+                if (!channel.hasBufferedFrame()) {
+                    listener.readIdle(this);
+                }
                 FrameChannel.Frame f = channel.read();
                 lastReceived = System.nanoTime();
                 switch (f.type) {

@@ -56,7 +56,7 @@ final class ThreadEngine extends Engine {
     }
 
     @Override
-    void call(long callId, Object prepared) {
+    void call(long callId, Object prepared, boolean flush) {
         queue.add(new Item(Frames.CALL, callId, prepared));
     }
 

@@ -217,6 +217,15 @@ public final class FrameChannel {
      * @throws EOFException when the peer closed the channel cleanly between frames
      * @throws ProtocolException when the bytes are not a valid frame
      */
+    /** Whether a whole frame is already buffered, so the next {@link #read} will not block. */
+    public boolean hasBufferedFrame() {
+        if (in.remaining() < 4) {
+            return false;
+        }
+        int length = in.getInt(in.position());
+        return length >= 9 && in.remaining() >= 4 + length;
+    }
+
     public Frame read() throws IOException {
         fill(4);
         int length = in.getInt(in.position());
