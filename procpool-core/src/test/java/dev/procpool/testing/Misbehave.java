@@ -20,6 +20,8 @@ import java.util.List;
  */
 public final class Misbehave {
     private static volatile int generation;
+    /** What tasks keep reachable on purpose (to grow a worker's memory). */
+    public static final List<Object> RETAINED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Misbehave() {
     }
