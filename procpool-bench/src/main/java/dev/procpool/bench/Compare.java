@@ -625,8 +625,8 @@ public final class Compare {
         // warm-up: loads procpool's controller classes here, lets procpool write its class data
         // archive if it keeps one (the first worker of a classpath does), fills the page cache
         for (int i = 0; i < 2; i++) {
-            oneShotOnce();
-            persistentFirstResultOnce();
+            tryOneShot();
+            tryPersistent();
         }
         List<String> workerLike = new ArrayList<>();
         workerLike.add(java);
@@ -648,15 +648,27 @@ public final class Compare {
             long[] pc;
             if (i % 2 == 0) {
                 hw[i] = helloOnce(hello);
-                pp[i] = oneShotOnce();
-                pc = persistentFirstResultOnce();
+                pp[i] = tryOneShot();
+                pc = tryPersistent();
             } else {
-                pc = persistentFirstResultOnce();
-                pp[i] = oneShotOnce();
+                pc = tryPersistent();
+                pp[i] = tryOneShot();
                 hw[i] = helloOnce(hello);
             }
             pers[i] = pc[0];
             closes[i] = pc[1];
+        }
+        pp = successful(pp);
+        pers = successful(pers);
+        closes = successful(closes);
+        if (!startFailures.isEmpty()) {
+            details.add(new String[] {"FAILED worker starts (left out of the timings; " + (2 + runs) + " one-shot and "
+                    + (2 + runs) + " persistent starts in all)", startFailures.size() + ": " + String.join("; ", startFailures)});
+            notes.add(startFailures.size() + " of " + 2 * (2 + runs) + " worker starts FAILED (see the details): that is a "
+                    + "procpool bug, not noise; the start timings leave them out.");
+        }
+        if (pp.length == 0 || pers.length == 0) {
+            throw new IllegalStateException("every procpool start failed: " + startFailures);
         }
         Stats p = new Stats(pp);
         Stats h = new Stats(hw);
@@ -675,6 +687,36 @@ public final class Compare {
         persistentFirstMs = q.median() / 1e6;
         closeMs = new Stats(closes).median() / 1e6;
         return new double[] {p.median() / 1e6, h.median() / 1e6};
+    }
+
+    private final List<String> startFailures = new ArrayList<>();
+
+    /** {@link #oneShotOnce()}, or -1 with the failure noted. */
+    private long tryOneShot() throws InterruptedException {
+        try {
+            return oneShotOnce();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            startFailures.add("one-shot: " + e);
+            return -1;
+        }
+    }
+
+    /** {@link #persistentFirstResultOnce()}, or {-1, -1} with the failure noted. */
+    private long[] tryPersistent() throws InterruptedException {
+        try {
+            return persistentFirstResultOnce();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            startFailures.add("persistent: " + e);
+            return new long[] {-1, -1};
+        }
+    }
+
+    private static long[] successful(long[] samples) {
+        return Arrays.stream(samples).filter(v -> v >= 0).toArray();
     }
 
     private static long helloOnce(ProcessBuilder pb) throws IOException, InterruptedException {
