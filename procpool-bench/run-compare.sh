@@ -152,8 +152,9 @@ mkdir -p "$(dirname "$OUT")"
   classpath's first. A start that fails is listed in the details and left out of the timings.
 - **Idle RSS** is one reading per worker after ~1 s idle (median of 3 workers); the reference is
   a bare idle JVM with a worker's JVM flags and classpath, i.e. what the JVM itself takes. The
-  RSS of the throughput workers after ~325,000 calls is in the details: it grows with the young
-  generation the JVM sizes from the machine's memory, not with procpool.
+  RSS of the throughput workers after ~325,000 calls is in the details: it reflects the heap and
+  the collector's own structures, which the JVM sizes from the machine's memory unless the
+  worker's options (`maxHeap`, `jvmArgs`) say otherwise.
 - The machine may be shared with other builds: the load average before and after each run is at
   the end of its details table. A run with a load average well above 0 is noisy; rerun it.
 NOTES
