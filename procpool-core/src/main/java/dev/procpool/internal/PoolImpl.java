@@ -734,7 +734,9 @@ public final class PoolImpl implements Pool {
     /** Handles a burst of one worker's responses under one lock, then sends what follows at once. */
     void answered(PWorker w, List<Response> responses) {
         Actions actions = new Actions();
-        boolean checkMemory;
+        // measured before the outcomes are released, so no next task can reach a bloated worker
+        boolean overMemory = options.memoryLimitBytes() > 0 && w.type == WorkerType.PROCESS
+                && residentBytes(w.pid()) > options.memoryLimitBytes();
         lock.lock();
         try {
             for (Response r : responses) {
@@ -764,27 +766,11 @@ public final class PoolImpl implements Pool {
                 workersRecycled++;
                 actions.endInput.add(w);
             }
-            checkMemory = options.memoryLimitBytes() > 0 && w.type == WorkerType.PROCESS && !w.retiring && !w.condemned;
-            dispatchLocked(actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.run();
-        if (checkMemory && residentBytes(w.pid()) > options.memoryLimitBytes()) {
-            recycle(w);
-        }
-    }
-
-    private void recycle(PWorker w) {
-        Actions actions = new Actions();
-        lock.lock();
-        try {
-            if (w.retiring || w.condemned) {
-                return;
+            if (overMemory && !w.retiring && !w.condemned) {
+                w.retiring = true;
+                workersRecycled++;
+                actions.endInput.add(w);
             }
-            w.retiring = true;
-            workersRecycled++;
-            actions.endInput.add(w);
             dispatchLocked(actions);
         } finally {
             lock.unlock();
