@@ -1331,7 +1331,14 @@ public final class PoolImpl implements Pool {
         @Override
         public void readIdle(Engine e) {
             handleResponses();
+            flushDeferred();
+        }
+
+        private void flushDeferred() {
             List<PWorker> deferred = DEFERRED_FLUSHES.get();
+            if (deferred == null) {
+                return;
+            }
             for (PWorker w : deferred) {
                 Engine we = w.engine;
                 if (we != null) {
@@ -1405,6 +1412,9 @@ public final class PoolImpl implements Pool {
         public void exited(Engine e, ExitInfo info) {
             handleResponses();
             PoolImpl.this.exited(this, info);
+            // this I/O thread ends here: what it decided for other workers must leave now
+            flushDeferred();
+            DEFERRED_FLUSHES.remove();
         }
     }
 

@@ -152,4 +152,20 @@ class ScratchExperimentsTest {
             System.out.println("NOW: returned " + never.size() + " a=" + a.state() + " b=" + b.state());
         }
     }
+
+    @Test
+    void headOfLine(@TempDir Path dir) throws Exception {
+        String d = dir.toString();
+        try (Pool pool = Pool.create(PoolOptions.builder().minWorkers(2).maxWorkers(2).workerOptions(QUIET).build())) {
+            org.awaitility.Awaitility.await().atMost(Deadlines.LONG).until(() -> pool.hasFreeSlots() && pool.stats().workersAlive() == 2);
+            Thread.sleep(500);
+            TaskHandle<String> slow = pool.submit(() -> gated(d, "slow"));
+            List<TaskHandle<String>> quick = new ArrayList<>();
+            for (int i = 0; i < 4; i++) { int k = i; quick.add(pool.submit(() -> "q" + k)); }
+            Thread.sleep(2000);
+            System.out.println("HOL: " + quick.stream().map(h -> h.state().toString()).toList() + " " + pool.stats());
+            Files.createFile(dir.resolve("gate"));
+            slow.future().get();
+        }
+    }
 }

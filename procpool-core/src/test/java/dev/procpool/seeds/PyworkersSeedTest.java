@@ -1,0 +1,274 @@
+package dev.procpool.seeds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.procpool.OutputHandler;
+import dev.procpool.PersistentWorker;
+import dev.procpool.Pool;
+import dev.procpool.PoolOptions;
+import dev.procpool.TaskFailedException;
+import dev.procpool.Worker;
+import dev.procpool.WorkerDiedException;
+import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerState;
+import dev.procpool.WorkerTerminatedException;
+import dev.procpool.WorkerType;
+import dev.procpool.Workers;
+import dev.procpool.testing.Deadlines;
+import dev.procpool.testing.LeakCheck;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The README examples of pyworkers, written with procpool. Each tagged region is shown verbatim in
+ * {@code docs/seeds.md} (checked by {@link SeedDocSyncTest}).
+ */
+@ExtendWith(LeakCheck.class)
+class PyworkersSeedTest {
+
+    static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
+
+    // tag::functions[]
+    static int foo(int x) {
+        return x * x;
+    }
+
+    static int suicide(int x) {
+        throw new RuntimeException("How is one supposed to live on this miserable world where x = " + x + "?");
+    }
+    // end::functions[]
+
+    static List<Integer> range(int from, int to) {
+        return IntStream.range(from, to).boxed().collect(Collectors.toList());
+    }
+
+    @Test
+    void threadAndProcessWorkers() throws Exception {
+        // tag::workers[]
+        // tw = ThreadWorker(target=foo, args=(1,)); pw = ProcessWorker(target=foo, args=(2,))
+        try (Worker<Integer> tw = Workers.start(WorkerType.THREAD, () -> foo(1), QUIET);
+                Worker<Integer> pw = Workers.start(WorkerType.PROCESS, () -> foo(2), QUIET)) {
+            // no start(): a worker runs as soon as it exists, so its pid is valid at once
+            assertThat(pw.pid()).isNotEqualTo(ProcessHandle.current().pid());
+            assertThat(tw.pid()).isEqualTo(ProcessHandle.current().pid());
+
+            tw.await(Deadlines.LONG);
+            pw.await(Deadlines.LONG);
+            assertThat(tw.result() + ", " + pw.result()).isEqualTo("1, 4");
+        }
+
+        // rw = RemoteWorker(target=foo, args=(3,), host=('127.0.0.1', 60006)): not available yet
+        assertThatThrownBy(() -> Workers.start(WorkerType.REMOTE, () -> foo(3)))
+                .isInstanceOf(UnsupportedOperationException.class);
+        // end::workers[]
+    }
+
+    @Test
+    void uniformApi() throws Exception {
+        // tag::uniformApi[]
+        for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {
+            try (Worker<Integer> worker = Workers.start(type, () -> foo(7), QUIET.toBuilder().name("w-" + type).build())) {
+                // the same methods whatever the kind: id, name, type, host, pid, threadId (tid), isAlive, ...
+                assertThat(worker.id()).isPositive();
+                assertThat(worker.name()).isEqualTo("w-" + type);
+                assertThat(worker.type()).isEqualTo(type);
+                assertThat(worker.host()).isNotBlank();
+                assertThat(worker.pid()).isPositive();
+                assertThat(worker.await(Deadlines.LONG)).isTrue();      // wait()
+                assertThat(worker.isAlive()).isFalse();
+                assertThat(worker.threadId()).isPresent();
+                assertThat(worker.state()).isEqualTo(WorkerState.COMPLETED);
+                assertThat(worker.result()).isEqualTo(49);
+            }
+        }
+        // end::uniformApi[]
+    }
+
+    @Test
+    void workerTypeFactory() throws Exception {
+        // tag::factory[]
+        // for wtype, x in zip(WorkerType, range(1, 4)): Worker.create(wtype, target=foo, args=(x,))
+        List<Worker<Integer>> workers = new ArrayList<>();
+        try {
+            int x = 1;
+            for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {   // REMOTE: not yet
+                int arg = x++;
+                workers.add(Workers.start(type, () -> foo(arg), QUIET));
+            }
+
+            List<Integer> results = new ArrayList<>();
+            for (Worker<Integer> worker : workers) {
+                worker.await(Deadlines.LONG);
+                results.add(worker.result());
+            }
+            assertThat(results).hasToString("[1, 4]");
+        } finally {
+            workers.forEach(Worker::close);
+        }
+        // end::factory[]
+    }
+
+    @Test
+    void handlingErrors() throws Exception {
+        // tag::errors[]
+        try (Worker<Integer> pw = Workers.start(WorkerType.PROCESS, () -> suicide(2), QUIET)) {
+            pw.await(Deadlines.LONG);
+
+            // print(pw.result) -> None: result() throws instead, with the task's exception as its cause
+            assertThatThrownBy(pw::result).isInstanceOf(TaskFailedException.class)
+                    .hasCauseInstanceOf(RuntimeException.class);
+            // print(pw.has_error) -> True
+            assertThat(pw.hasError()).isTrue();
+            // print(pw.error) -> How is one supposed to live on this miserable world where x = 2?
+            Throwable error = pw.error().orElseThrow();
+            assertThat(error).isExactlyInstanceOf(RuntimeException.class)
+                    .hasMessage("How is one supposed to live on this miserable world where x = 2?");
+            // <Exception reported from the child process>: its stack trace is the child's
+            assertThat(error.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals("suicide"));
+        }
+        // end::errors[]
+    }
+
+    @Test
+    void killedWorkerHasErrorEvenWithoutException() throws Exception {
+        // tag::sigkill[]
+        try (Worker<Integer> pw = Workers.start(WorkerType.PROCESS, () -> {
+            Thread.sleep(Long.MAX_VALUE);
+            return 0;
+        }, QUIET)) {
+            await().atMost(Deadlines.LONG).until(() -> pw.state() == WorkerState.RUNNING);
+            ProcessHandle.of(pw.pid()).orElseThrow().destroyForcibly();       // SIGKILL from outside
+            pw.await(Deadlines.LONG);
+
+            assertThat(pw.hasError()).isTrue();
+            assertThat(pw.state()).isEqualTo(WorkerState.DIED);
+            // unlike pyworkers, error() is not empty: it says how the worker died
+            assertThat(pw.error()).get().isInstanceOfSatisfying(WorkerDiedException.class,
+                    died -> assertThat(died.signal()).hasValue("SIGKILL"));
+        }
+        // end::sigkill[]
+    }
+
+    // tag::releaseOnTerminate[]
+    /** Waits until stopped; an interrupt (pyworkers: WorkerTerminateError) lets it clean up first. */
+    static String releaseOnTerminate() throws InterruptedException {
+        try {
+            Thread.sleep(Long.MAX_VALUE);
+            return "finished";
+        } catch (InterruptedException e) {
+            // release what the task holds here, then end
+            throw new InterruptedException("released my resources");
+        }
+    }
+    // end::releaseOnTerminate[]
+
+    @Test
+    void gracefulTermination() throws Exception {
+        // tag::terminate[]
+        for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {
+            try (Worker<String> worker = Workers.start(type, PyworkersSeedTest::releaseOnTerminate, QUIET)) {
+                await().atMost(Deadlines.LONG).until(() -> worker.threadId().isPresent());
+
+                // terminate(timeout): interrupt the task; if it still runs after the grace, SIGTERM
+                // (a process), then SIGKILL after another grace. Returns once the worker has ended.
+                worker.terminate(Duration.ofSeconds(5));
+                assertThat(worker.state()).isEqualTo(WorkerState.TERMINATED);
+                assertThat(worker.hasError()).isTrue();
+                assertThat(worker.error()).get().isInstanceOf(WorkerTerminatedException.class);
+                assertThat(worker.error().orElseThrow().getCause())
+                        .isInstanceOf(InterruptedException.class).hasMessage("released my resources");
+            }
+        }
+        // end::terminate[]
+    }
+
+    @Test
+    void persistentWorkers() throws Exception {
+        // tag::persistent[]
+        // for wtype in WorkerType: PersistentWorker.create(wtype, target=foo)
+        List<PersistentWorker<Integer, Integer>> workers = new ArrayList<>();
+        try {
+            for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {   // REMOTE: not yet
+                workers.add(Workers.persistent(type, (Integer x) -> foo(x), QUIET));
+            }
+            // for worker, x in zip(itertools.cycle(workers), range(10)): worker.enqueue(x)
+            for (int x = 0; x < 10; x++) {
+                workers.get(x % workers.size()).enqueue(x);
+            }
+
+            List<String> printed = new ArrayList<>();
+            for (PersistentWorker<Integer, Integer> worker : workers) {
+                worker.endInput();                 // no more arguments (pyworkers: close())
+                worker.await(Deadlines.LONG);      // wait()
+                printed.add(worker.result() + " " + worker.results().collect(Collectors.toList()));
+            }
+            assertThat(printed).containsExactly("5 [0, 4, 16, 36, 64]", "5 [1, 9, 25, 49, 81]");
+        } finally {
+            workers.forEach(Worker::close);
+        }
+        // end::persistent[]
+    }
+
+    @Test
+    void persistentWorkerRestart() throws Exception {
+        // tag::persistentRestart[]
+        try (PersistentWorker<Integer, Integer> worker =
+                Workers.persistent(WorkerType.PROCESS, (Integer x) -> foo(x), QUIET)) {
+            worker.enqueue(2);
+            assertThat(worker.nextResult(Deadlines.LONG)).isEqualTo(4);   // get_next_result()
+
+            // restart: a new process (e.g. to free memory the old one held), same object, same function
+            long oldPid = worker.pid();
+            worker.restart();
+            assertThat(worker.pid()).isNotEqualTo(oldPid);
+
+            worker.enqueue(3);
+            worker.endInput();
+            assertThat(worker.results().collect(Collectors.toList())).containsExactly(9);
+            worker.await(Deadlines.LONG);
+            assertThat(worker.result()).isEqualTo(1);      // the call count restarts with the process
+        }
+        // end::persistentRestart[]
+    }
+
+    @Test
+    void pool() throws Exception {
+        // tag::pool[]
+        // p = Pool(foo, name='Simple Pool'); p.add_worker(wtype) for each kind
+        Pool p = Pool.create(PoolOptions.builder()
+                .name("Simple Pool")
+                .workerTypes(WorkerType.THREAD, WorkerType.PROCESS)   // worker i is of kind types[i % 2]
+                .minWorkers(2).maxWorkers(2)
+                .workerOptions(QUIET)
+                .build());
+        List<Integer> results = new ArrayList<>();
+        try (p) {                                                     // with p:
+            assertThat(p.stats().workersAlive()).isEqualTo(2);
+
+            results.addAll(p.map((Integer x) -> foo(x), range(0, 10)));          // p.run(iter(range(10)))
+            // the workers are still alive as long as the pool is open
+            assertThat(p.stats().workersAlive()).isEqualTo(2);
+            assertThat(p.stats().workersStarted()).isEqualTo(2);
+
+            p.restartWorkers();                                                   // p.restart_workers()
+            results.addAll(p.map((Integer x) -> foo(x), range(10, 20)));
+            assertThat(p.stats().workersStarted()).isEqualTo(4);
+        }
+        // after the block every worker is dead
+        assertThat(p.isTerminated()).isTrue();
+        assertThat(p.stats().workersAlive()).isZero();
+
+        results.sort(Comparator.naturalOrder());                                   // print(sorted(results))
+        assertThat(results).hasToString("[0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196, "
+                + "225, 256, 289, 324, 361]");
+        // end::pool[]
+    }
+}
