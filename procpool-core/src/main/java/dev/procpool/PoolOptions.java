@@ -1,7 +1,9 @@
 package dev.procpool;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.IntFunction;
@@ -23,6 +25,7 @@ import java.util.function.IntFunction;
  *   <li>{@code grace}: 1 s between the steps that stop a timed-out or cancelled task's worker</li>
  *   <li>{@code closeTimeout}: 60 s for {@link Pool#close()} to let work finish</li>
  *   <li>{@code callbackMode}: {@link CallbackMode#DAEMON}; no pool callbacks</li>
+ *   <li>{@code functionOverrides}: none (every worker applies {@link Pool#map}'s function)</li>
  * </ul>
  *
  * <pre>{@code
@@ -52,6 +55,7 @@ public final class PoolOptions {
     private final CallbackMode callbackMode;
     private final BiConsumer<TaskHandle<?>, Object> onResult;
     private final BiConsumer<TaskHandle<?>, Throwable> onError;
+    private final Map<Integer, TaskFunction<?, ?>> functionOverrides;
 
     private PoolOptions(Builder b) {
         this.name = b.name;
@@ -69,6 +73,7 @@ public final class PoolOptions {
         this.callbackMode = b.callbackMode;
         this.onResult = b.onResult;
         this.onError = b.onError;
+        this.functionOverrides = Map.copyOf(b.functionOverrides);
     }
 
     /** A builder with the defaults. */
@@ -146,6 +151,11 @@ public final class PoolOptions {
         return onError;
     }
 
+    /** The functions that replace {@link Pool#map}'s function on given workers, by worker index. */
+    public Map<Integer, TaskFunction<?, ?>> functionOverrides() {
+        return functionOverrides;
+    }
+
     /** Builds {@link PoolOptions}; {@link #build()} checks that the values fit together. */
     public static final class Builder {
         private String name = "pool";
@@ -163,8 +173,22 @@ public final class PoolOptions {
         private CallbackMode callbackMode = CallbackMode.DAEMON;
         private BiConsumer<TaskHandle<?>, Object> onResult;
         private BiConsumer<TaskHandle<?>, Throwable> onError;
+        private final Map<Integer, TaskFunction<?, ?>> functionOverrides = new HashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Makes worker {@code index} apply {@code function} instead of the function given to
+         * {@link Pool#map} (pyworkers' per-worker targets), e.g. a GPU variant on one worker. The
+         * function must accept the same arguments and return the same type.
+         */
+        public Builder functionOverride(int index, TaskFunction<?, ?> function) {
+            if (index < 0) {
+                throw new IllegalArgumentException("worker index must not be negative: " + index);
+            }
+            functionOverrides.put(index, Objects.requireNonNull(function, "function"));
+            return this;
         }
 
         /** Shown in worker names, thread names and {@code toString}. */

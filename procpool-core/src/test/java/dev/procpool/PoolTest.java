@@ -102,6 +102,35 @@ class PoolTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    void aTaskKnowsWhichWorkerRunsIt(WorkerType type) throws Exception {
+        try (Pool pool = Pool.create(options(1).name("ctx").workerTypes(type).build())) {
+            String who = get(pool.submit(() -> WorkerContext.workerName().orElse("?") + "#"
+                    + WorkerContext.poolIndex().orElse(-1)));
+            assertThat(who).isEqualTo("ctx-0#0");
+        }
+        assertThat(WorkerContext.workerName()).isEmpty();
+        assertThat(WorkerContext.poolIndex()).isEmpty();
+    }
+
+    @Test
+    void aWorkerCanApplyItsOwnFunctionInMap() throws Exception {
+        try (Pool pool = Pool.create(options(2).minWorkers(2).workerTypes(WorkerType.THREAD, WorkerType.PROCESS)
+                .functionOverride(1, (Integer x) -> -x).build())) {
+            // both workers up first, so that map's chunks are spread over both
+            await().atMost(Deadlines.LONG).until(() -> get(pool.submit(() -> WorkerContext.poolIndex().orElse(-1),
+                    TaskOptions.<Integer>builder().timeout(Deadlines.LONG).build())) == 1);
+            List<Integer> out = pool.map((Integer x) -> x, IntStream.range(1, 200).boxed().collect(Collectors.toList()));
+
+            assertThat(out).hasSize(199);
+            for (int i = 0; i < out.size(); i++) {
+                assertThat(Math.abs(out.get(i))).isEqualTo(i + 1); // in order, whoever computed it
+            }
+            assertThat(out).anyMatch(v -> v < 0).as("worker 1 used its override").anyMatch(v -> v > 0);
+        }
+    }
+
     @Test
     void unserializableTasksAreRefusedAtSubmit() throws Exception {
         try (Pool pool = Pool.create(options(1).build())) {

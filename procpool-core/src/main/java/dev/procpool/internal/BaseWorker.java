@@ -115,7 +115,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             if (future.isDone()) {
                 future = new CompletableFuture<>();
             }
-            e = type == WorkerType.THREAD ? new ThreadEngine(name, options.codec(), this)
+            e = type == WorkerType.THREAD ? new ThreadEngine(name, options.codec(), null, this)
                     : new ProcessEngine(name, id, incarnation, options, loader, this);
             engine = e;
         } finally {

@@ -99,6 +99,7 @@ public final class PoolImpl implements Pool {
     private final Map<Long, int[]> batchRemaining = new HashMap<>();
     private final ArrayDeque<Runnable> pendingCallbacks = new ArrayDeque<>();
     private int nextWorkerIndex;
+    private long dispatchedTotal;
     private long nextTaskId;
     private long nextBatchId;
     private boolean shutdown;
@@ -326,18 +327,29 @@ public final class PoolImpl implements Pool {
     static final class Chunk<A, R> implements Task<ArrayList<R>> {
         private static final long serialVersionUID = 1L;
         private final TaskFunction<A, R> function;
+        private final HashMap<Integer, TaskFunction<?, ?>> overrides;
         private final ArrayList<A> inputs;
 
-        Chunk(TaskFunction<A, R> function, ArrayList<A> inputs) {
+        Chunk(TaskFunction<A, R> function, Map<Integer, TaskFunction<?, ?>> overrides, ArrayList<A> inputs) {
             this.function = function;
+            this.overrides = overrides.isEmpty() ? null : new HashMap<>(overrides);
             this.inputs = inputs;
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public ArrayList<R> call() throws Exception {
+            TaskFunction<A, R> f = function;
+            if (overrides != null) {
+                // this worker's own function, if the pool gave it one (pyworkers' per-worker targets)
+                TaskFunction<?, ?> own = overrides.get(CurrentWorker.poolIndex());
+                if (own != null) {
+                    f = (TaskFunction<A, R>) own;
+                }
+            }
             ArrayList<R> out = new ArrayList<>(inputs.size());
             for (A a : inputs) {
-                out.add(function.apply(a));
+                out.add(f.apply(a));
             }
             return out;
         }
@@ -350,7 +362,7 @@ public final class PoolImpl implements Pool {
         List<PTask<ArrayList<R>>> chunks = new ArrayList<>();
         for (int from = 0; from < all.size(); from += chunk) {
             ArrayList<A> part = new ArrayList<>(all.subList(from, Math.min(all.size(), from + chunk)));
-            chunks.add(submit(new Chunk<>(function, part), TaskOptions.defaults(), -1, -1));
+            chunks.add(submit(new Chunk<>(function, options.functionOverrides(), part), TaskOptions.defaults(), -1, -1));
         }
         List<R> out = new ArrayList<>(all.size());
         RuntimeException first = null;
@@ -602,7 +614,8 @@ public final class PoolImpl implements Pool {
     private PWorker newWorkerLocked() {
         int index = nextWorkerIndex++;
         WorkerType type = options.workerTypes().get(index % options.workerTypes().size());
-        PWorker w = new PWorker(index, type, options.workerOptions(index).toBuilder().name(name + "-" + index).build());
+        PWorker w = new PWorker(index, type, options.workerOptions(index).toBuilder().name(name + "-" + index)
+                .systemProperty(CurrentWorker.POOL_INDEX_PROPERTY, Integer.toString(index)).build());
         workers.add(w);
         workersStarted++;
         return w;
@@ -623,9 +636,13 @@ public final class PoolImpl implements Pool {
         while (!queue.isEmpty()) {
             PTask<?> t = queue.peekFirst();
             PWorker best = null;
-            for (PWorker w : workers) {
+            // ties go round the workers, so that idle workers share the work
+            int n = workers.size();
+            int start = n == 0 ? 0 : (int) (dispatchedTotal++ % n);
+            for (int k = 0; k < n; k++) {
+                PWorker w = workers.get((start + k) % n);
                 if (w.canTake(t) && (best == null || w.inflight.size() < best.inflight.size()
-                        || w.ready && !best.ready)) {
+                        || w.ready && !best.ready && w.inflight.size() == best.inflight.size())) {
                     best = w;
                 }
             }
@@ -1259,7 +1276,8 @@ public final class PoolImpl implements Pool {
             } finally {
                 lock.unlock();
             }
-            Engine e = type == WorkerType.THREAD ? new ThreadEngine(name(), workerOptions.codec(), this)
+            Engine e = type == WorkerType.THREAD
+                    ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
                     : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, loader, this);
             engine = e;
             try {

@@ -32,10 +32,13 @@ final class ThreadEngine extends Engine {
     /** Set once; after it, the thread's events are dropped. Guarded by {@link #lock}. */
     private boolean finished;
 
-    ThreadEngine(String name, Codec codec, Listener listener) {
+    ThreadEngine(String name, Codec codec, String poolIndex, Listener listener) {
         this.listener = listener;
         this.codec = codec;
-        this.thread = new Thread(this::run, "procpool-thread-" + name);
+        this.thread = new Thread(() -> {
+            CurrentWorker.setForThisThread(name, poolIndex);
+            run();
+        }, "procpool-thread-" + name);
         thread.setDaemon(true);
     }
 
