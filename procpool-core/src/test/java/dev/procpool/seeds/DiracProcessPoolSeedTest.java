@@ -125,6 +125,7 @@ class DiracProcessPoolSeedTest {
         // tag::createAndQueueTask[]
         List<String> events = new CopyOnWriteArrayList<>();
         try (Pool pool = Pool.create(PoolOptions.builder()
+                .callbackMode(CallbackMode.ON_DEMAND)        // DIRAC's default: processRequests() runs callbacks
                 .onResult((task, result) -> events.add("pool callback: " + task.tags().get("taskID") + " -> " + result))
                 .workerOptions(QUIET)
                 .build())) {
@@ -138,7 +139,7 @@ class DiracProcessPoolSeedTest {
                     .build());
             assertThat(task.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(7);
 
-            pool.processAllResults();   // wait until the callbacks ran
+            pool.processAllResults();                        // pool.processAllRequests()
             assertThat(events).containsExactly("callback -> 7", "pool callback: t-7 -> 7");
         }
         // end::createAndQueueTask[]
@@ -272,6 +273,7 @@ class DiracProcessPoolSeedTest {
         List<String> events = new CopyOnWriteArrayList<>();
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .maxWorkers(1)
+                .callbackMode(CallbackMode.ON_DEMAND)
                 .onResult((task, result) -> events.add("pool callback " + result))
                 .onError((task, error) -> events.add("pool exceptionCallback " + error.getCause().getClass().getName()))
                 .workerOptions(QUIET)

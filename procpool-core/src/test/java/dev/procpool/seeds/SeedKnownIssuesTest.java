@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.procpool.Batch;
+import dev.procpool.CallbackMode;
 import dev.procpool.OutputHandler;
 import dev.procpool.Pool;
 import dev.procpool.PoolOptions;
 import dev.procpool.RejectionPolicy;
 import dev.procpool.Task;
 import dev.procpool.TaskHandle;
+import dev.procpool.TaskOptions;
 import dev.procpool.TaskRejectedException;
 import dev.procpool.TaskState;
 import dev.procpool.WorkerOptions;
@@ -21,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -55,7 +59,7 @@ class SeedKnownIssuesTest {
     }
 
     private static Pool readyPool(PoolOptions.Builder builder) throws Exception {
-        Pool pool = Pool.create(builder.workerOptions(QUIET).build());
+        Pool pool = Pool.create(builder.workerOptions(QUIET).closeTimeout(Deadlines.SHORT).build());
         await().atMost(Deadlines.LONG).until(pool::hasFreeSlots);
         return pool;
     }
@@ -107,11 +111,15 @@ class SeedKnownIssuesTest {
             pool.submit(() -> startThenWait(d, "a"));
             Task<String> neverRuns = () -> "b";
             TaskHandle<String> b = pool.submit(neverRuns);
-            await().atMost(Deadlines.LONG).until(() -> started(dir) == 1);
-            assertThat(b.state()).as("b has not started").isEqualTo(TaskState.QUEUED);   // today: RUNNING
+            try {
+                await().atMost(Deadlines.LONG).until(() -> started(dir) == 1);
+                assertThat(b.state()).as("b has not started").isEqualTo(TaskState.QUEUED);  // today: RUNNING
 
-            List<Task<?>> notStarted = pool.shutdownNow();
-            assertThat(notStarted).containsExactly(neverRuns);                         // today: empty
+                List<Task<?>> notStarted = pool.shutdownNow();
+                assertThat(notStarted).containsExactly(neverRuns);                        // today: empty
+            } finally {
+                Files.createFile(dir.resolve("gate"));
+            }
         }
     }
 
@@ -148,6 +156,34 @@ class SeedKnownIssuesTest {
             assertThat(pool.awaitTermination(Deadlines.LONG)).isTrue();
             assertThat(batch.tasks().get(0).future().join()).isEqualTo("a");
             assertThat(pool.fetchResults()).isEmpty();                                  // today: [a]
+        }
+    }
+
+    /** Issue 3: in DAEMON mode, processAllResults() may return before the last callbacks ran. */
+    @Test
+    void processAllResultsInDaemonModeWaitsForTheCallbacks(@TempDir Path dir) throws Exception {
+        String d = dir.toString();
+        AtomicBoolean callbackRan = new AtomicBoolean();
+        CountDownLatch release = new CountDownLatch(1);
+        try (Pool pool = readyPool(PoolOptions.builder().maxWorkers(1).callbackMode(CallbackMode.DAEMON))) {
+            TaskHandle<String> h = pool.submit(() -> startThenWait(d, "a"),
+                    TaskOptions.<String>builder().onResult(v -> callbackRan.set(true)).build());
+            // a dependent action of the future: it runs on the I/O thread when the task ends, before
+            // the pool hands the task's callbacks to its callback thread; here it holds that thread
+            h.future().whenComplete((v, e) -> {
+                try {
+                    release.await();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                Files.createFile(dir.resolve("gate"));
+                pool.processAllResults();
+                assertThat(callbackRan).as("the task's callback ran before processAllResults() returned").isTrue();
+            } finally {
+                release.countDown();
+            }
         }
     }
 }
