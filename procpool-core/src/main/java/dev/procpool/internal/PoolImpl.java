@@ -61,10 +61,12 @@ import org.slf4j.LoggerFactory;
  * callbacks) run after the lock is released. Frames to one worker go through its outbox under its
  * own send lock, so they leave in the order they were decided.
  *
- * <p>Dispatch: a task goes to a ready worker with room: an untimed task may be pipelined behind up
- * to {@link #PIPELINE} others; a timed task only goes to a worker with nothing in flight, and
- * nothing is queued behind it, so its clock starts when it starts and killing its worker at the
- * deadline harms no other task. A worker still starting takes one task (its stdin preload).
+ * <p>Dispatch ({@link #assignLocked}): a task goes to an idle worker; a starting worker takes one
+ * untimed task (its stdin preload); the pool grows while it may. Only when it cannot grow is an
+ * untimed task pipelined behind others, up to {@link #PIPELINE}, on a worker whose recent tasks
+ * were quick. A timed task only goes to a worker with nothing in flight, and nothing is queued
+ * behind it, so its clock starts when it starts and killing its worker at the deadline harms no
+ * other task.
  *
  * <p>Exactly-once ending: a task leaves the queue only for one worker's in-flight list; it leaves
  * that list by its response, its timeout, or its worker's exit. At the exit, the first task in
@@ -77,6 +79,8 @@ public final class PoolImpl implements Pool {
     private static final AtomicLong POOL_IDS = new AtomicLong();
     /** Untimed tasks in flight per worker: enough to hide a round trip, few enough to rebalance. */
     static final int PIPELINE = 32;
+    /** Below this average time per task, a worker's tasks are pipelined. */
+    static final long QUICK_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /**
      * Per I/O thread of a process worker: workers whose frames were appended while handling
      * responses and await one write at {@code readIdle}. Null on other threads (they write at once).
@@ -103,7 +107,11 @@ public final class PoolImpl implements Pool {
     private long nextTaskId;
     private long nextBatchId;
     private boolean shutdown;
+    /** After {@link #shutdownClear()}: results of tasks still running are dropped too. */
+    private boolean clearing;
     private boolean terminated;
+    /** Daemon callbacks decided and not yet run: {@link #processAllResults()} waits for them. */
+    private int daemonCallbacksPending;
     /** No new worker before this (nanoTime): after a worker could not start, or died starting. */
     private long spawnBackoffUntil;
     private long submitted;
@@ -504,7 +512,7 @@ public final class PoolImpl implements Pool {
             ran += processResults();
             lock.lock();
             try {
-                if (pendingCallbacks.isEmpty() && endedLocked() == submitted) {
+                if (pendingCallbacks.isEmpty() && endedLocked() == submitted && daemonCallbacksPending == 0) {
                     break;
                 }
                 if (pendingCallbacks.isEmpty()) {
@@ -512,14 +520,6 @@ public final class PoolImpl implements Pool {
                 }
             } finally {
                 lock.unlock();
-            }
-        }
-        if (callbackThread != null) {
-            // everything has ended: wait for the callbacks already handed to the daemon thread
-            try {
-                callbackThread.submit(() -> { }).get();
-            } catch (ExecutionException | java.util.concurrent.RejectedExecutionException e) {
-                // shut down meanwhile: nothing left to wait for
             }
         }
         return ran;
@@ -581,7 +581,7 @@ public final class PoolImpl implements Pool {
         if (t.timeout != null) {
             t.timeout.cancel(false);
         }
-        if (t.batchId >= 0) {
+        if (t.batchId >= 0 && !clearing) {
             unfetched.addLast(new BatchResult<>(t.batchId, t.id, t.index, end == TaskState.SUCCEEDED ? value : null,
                     end == TaskState.SUCCEEDED ? null : error));
             int[] left = batchRemaining.get(t.batchId);
@@ -592,8 +592,21 @@ public final class PoolImpl implements Pool {
         Runnable callbacks = callbacksFor(t, end, value, error);
         if (callbacks != null) {
             if (callbackThread != null) {
-                actions.callbacks.add(callbacks);
-            } else {
+                daemonCallbacksPending++;
+                actions.callbacks.add(() -> {
+                    try {
+                        callbacks.run();
+                    } finally {
+                        lock.lock();
+                        try {
+                            daemonCallbacksPending--;
+                            changed.signalAll();
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+                });
+            } else if (!clearing) {
                 pendingCallbacks.addLast(callbacks);
             }
         }
@@ -633,44 +646,21 @@ public final class PoolImpl implements Pool {
 
     /** Hands queued tasks to workers with room, and grows the pool if the queue still waits. */
     private void dispatchLocked(Actions actions) {
-        while (!queue.isEmpty()) {
-            PTask<?> t = queue.peekFirst();
-            PWorker best = null;
-            // ties go round the workers, so that idle workers share the work
-            int n = workers.size();
-            int start = n == 0 ? 0 : (int) (dispatchedTotal++ % n);
-            for (int k = 0; k < n; k++) {
-                PWorker w = workers.get((start + k) % n);
-                if (w.canTake(t) && (best == null || w.inflight.size() < best.inflight.size()
-                        || w.ready && !best.ready && w.inflight.size() == best.inflight.size())) {
-                    best = w;
-                }
-            }
-            if (best == null) {
-                break;
-            }
-            queue.removeFirst();
-            t.state = TaskState.RUNNING;
-            t.worker = best;
-            t.attempts++;
-            running++;
-            best.dispatched++;
-            best.inflight.addLast(t);
-            best.outbox.addLast(t);
-            actions.drain(best);
-            changed.signalAll(); // room in the queue for blocked submitters
-        }
+        assignLocked(actions);
         boolean mayGrow = !shutdown && System.nanoTime() - spawnBackoffUntil >= 0;
         if (!queue.isEmpty() && mayGrow) {
-            int starting = 0;
+            int startingFree = 0;
             for (PWorker w : workers) {
-                if (!w.ready && !w.retiring && !w.condemned) {
-                    starting++;
+                if (!w.ready && !w.retiring && !w.condemned && w.inflight.isEmpty()) {
+                    startingFree++;
                 }
             }
-            int wanted = Math.min(queue.size() - starting, options.maxWorkers() - activeWorkersLocked());
+            int wanted = Math.min(queue.size() - startingFree, options.maxWorkers() - activeWorkersLocked());
             for (int i = 0; i < wanted; i++) {
                 actions.spawn.add(newWorkerLocked());
+            }
+            if (wanted > 0) {
+                assignLocked(actions); // a starting worker takes its first task on its stdin
             }
         }
         if (mayGrow) {
@@ -679,6 +669,59 @@ public final class PoolImpl implements Pool {
             }
         }
         retireIfDoneLocked(actions);
+    }
+
+    /**
+     * Hands queued tasks to workers: first to idle workers (round the workers, so they share the
+     * work), then one untimed task to each starting worker; behind a busy worker only when the pool
+     * cannot grow, the task is untimed, and that worker's recent tasks were quick. Slow tasks are
+     * thus never queued behind each other while a worker could take them, and the queue's capacity
+     * and {@link #shutdownNow()} keep their meaning; quick tasks are pipelined to hide the round
+     * trip.
+     */
+    private void assignLocked(Actions actions) {
+        boolean canGrow = activeWorkersLocked() < options.maxWorkers();
+        while (!queue.isEmpty()) {
+            PTask<?> t = queue.peekFirst();
+            boolean timed = t.options.timeout().isPresent();
+            int n = workers.size();
+            int start = n == 0 ? 0 : (int) (dispatchedTotal++ % n);
+            PWorker best = null;
+            for (int k = 0; k < n && best == null; k++) {
+                PWorker w = workers.get((start + k) % n);
+                if (w.available() && w.ready && w.inflight.isEmpty()) {
+                    best = w;
+                }
+            }
+            for (int k = 0; k < n && best == null && !timed; k++) {
+                PWorker w = workers.get((start + k) % n);
+                if (w.available() && !w.ready && w.inflight.isEmpty()) {
+                    best = w;
+                }
+            }
+            if (best == null && !timed && !canGrow) {
+                for (int k = 0; k < n; k++) {
+                    PWorker w = workers.get((start + k) % n);
+                    if (w.available() && w.ready && w.pipelines() && (best == null || w.inflight.size() < best.inflight.size())) {
+                        best = w;
+                    }
+                }
+            }
+            if (best == null) {
+                return;
+            }
+            queue.removeFirst();
+            t.state = TaskState.RUNNING;
+            t.worker = best;
+            t.attempts++;
+            t.sentAt = System.nanoTime();
+            running++;
+            best.dispatched++;
+            best.inflight.addLast(t);
+            best.outbox.addLast(t);
+            actions.drain(best);
+            changed.signalAll(); // room in the queue for blocked submitters
+        }
     }
 
     /** After shutdown: workers with nothing left to do are told to exit. */
@@ -756,6 +799,7 @@ public final class PoolImpl implements Pool {
                 && residentBytes(w.pid()) > options.memoryLimitBytes();
         lock.lock();
         try {
+            long now = System.nanoTime();
             for (Response r : responses) {
                 PTask<?> t = w.removeInflight(r.callId);
                 if (t == null) {
@@ -763,6 +807,7 @@ public final class PoolImpl implements Pool {
                 }
                 running--;
                 w.tasksDone++;
+                w.served(t, now);
                 if (!t.state.isTerminal()) {
                     if (r.error == null) {
                         endLocked(t, TaskState.SUCCEEDED, r.value, null, actions);
@@ -1030,14 +1075,15 @@ public final class PoolImpl implements Pool {
 
     @Override
     public void shutdownClear() {
-        shutdown();
         lock.lock();
         try {
+            clearing = true;
             unfetched.clear();
             pendingCallbacks.clear();
         } finally {
             lock.unlock();
         }
+        shutdown();
     }
 
     @Override
@@ -1054,7 +1100,12 @@ public final class PoolImpl implements Pool {
                         "pool '" + name + "' was shut down before the task started"), actions);
             }
             for (PWorker w : workers) {
+                boolean first = true;
                 for (PTask<?> t : w.inflight) {
+                    if (!first && !t.state.isTerminal()) {
+                        neverStarted.add(t.task); // waiting behind the running one: never started
+                    }
+                    first = false;
                     endLocked(t, TaskState.CANCELLED, null, new CancellationException(
                             "pool '" + name + "' was shut down now; the task's worker was stopped"), actions);
                 }
@@ -1177,15 +1228,17 @@ public final class PoolImpl implements Pool {
             for (PWorker w : stop) {
                 w.stop();
             }
-            for (Runnable r : completions) {
-                r.run();
-            }
+            // callbacks are handed over before futures complete: a slow dependent action of a
+            // future must not hold them back
             for (Runnable r : callbacks) {
                 try {
                     callbackThread.execute(r);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     r.run(); // the pool terminated meanwhile: run it here rather than drop it
                 }
+            }
+            for (Runnable r : completions) {
+                r.run();
             }
             for (PWorker w : spawn) {
                 try {
@@ -1213,6 +1266,9 @@ public final class PoolImpl implements Pool {
         boolean condemned;
         long tasksDone;
         long dispatched;
+        long lastAnswerAt;
+        long serviceNanos;
+        long serviceSamples;
         long idleSince = System.nanoTime();
         /** Responses read and not yet handled; confined to the worker's I/O thread. */
         private final List<Response> responses = new ArrayList<>();
@@ -1237,21 +1293,26 @@ public final class PoolImpl implements Pool {
             return e == null ? -1 : e.pid();
         }
 
-        /** Whether this worker may take {@code t} now. Call with the pool lock held. */
-        boolean canTake(PTask<?> t) {
-            if (retiring || condemned || options.maxTasksPerWorker() > 0 && dispatched >= options.maxTasksPerWorker()) {
-                return false;
-            }
-            if (!ready) {
-                return inflight.isEmpty() && t.options.timeout().isEmpty(); // its preload: one untimed task
-            }
-            if (t.options.timeout().isPresent()) {
-                return inflight.isEmpty();
-            }
-            if (!inflight.isEmpty() && inflight.peekLast().options.timeout().isPresent()) {
-                return false;
-            }
-            return inflight.size() < PIPELINE;
+        /** Whether this worker takes tasks at all. Call with the pool lock held. */
+        boolean available() {
+            return !retiring && !condemned && (options.maxTasksPerWorker() == 0 || dispatched < options.maxTasksPerWorker());
+        }
+
+        /**
+         * Whether an untimed task may wait in this worker behind others: there is room, nothing
+         * timed is in flight, and its recent tasks were quick (so the wait is short).
+         */
+        boolean pipelines() {
+            return inflight.size() < PIPELINE && (inflight.isEmpty() || inflight.peekLast().options.timeout().isEmpty())
+                    && serviceSamples >= 4 && serviceNanos < QUICK_TASK_NANOS;
+        }
+
+        /** Feeds the running average of this worker's time per task. Call with the pool lock held. */
+        void served(PTask<?> t, long now) {
+            long sample = now - Math.max(t.sentAt, lastAnswerAt);
+            lastAnswerAt = now;
+            serviceNanos = serviceSamples == 0 ? sample : (serviceNanos * 7 + sample) / 8;
+            serviceSamples++;
         }
 
         PTask<?> removeInflight(long id) {
@@ -1451,6 +1512,7 @@ public final class PoolImpl implements Pool {
         volatile TaskState state = TaskState.QUEUED;
         volatile int attempts;
         PWorker worker;
+        long sentAt;
         volatile ScheduledFuture<?> timeout;
 
         PTask(PoolImpl pool, long id, Task<R> task, Object encoded, TaskOptions<? super R> options, long batchId,
