@@ -7,7 +7,9 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 
 /**
  * The default {@link Codec}: Java serialization, which handles any {@link java.io.Serializable}
@@ -15,8 +17,9 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Why the tags: a new {@code ObjectOutputStream} per value costs microseconds and a stream
  * header, which dominates a trivial task. The boxed primitives, strings and byte arrays that most
- * tasks pass are written with a one-byte tag instead; everything else goes through Java
- * serialization.
+ * tasks pass, and {@code ArrayList}s of {@code Integer} or {@code Long} (what {@link Pool#map} over
+ * numbers sends and gets back), are written with a one-byte tag and their raw values instead;
+ * everything else goes through Java serialization.
  *
  * <pre>{@code
  * WorkerOptions.builder().codec(new JdkCodec()).build();   // the default, spelled out
@@ -31,6 +34,8 @@ public class JdkCodec implements Codec {
     private static final int DOUBLE = 5;
     private static final int BYTES = 6;
     private static final int SERIALIZED = 7;
+    private static final int INT_LIST = 8;
+    private static final int LONG_LIST = 9;
 
     /** Creates the codec. */
     public JdkCodec() {
@@ -63,6 +68,24 @@ public class JdkCodec implements Codec {
             out.write(BYTES);
             writeInt(out, b.length);
             out.write(b);
+        } else if (value.getClass() == ArrayList.class && allOf((ArrayList<?>) value, Integer.class)) {
+            ArrayList<?> list = (ArrayList<?>) value;
+            out.write(INT_LIST);
+            byte[] b = new byte[4 + 4 * list.size()];
+            ByteBuffer buf = ByteBuffer.wrap(b).putInt(list.size());
+            for (Object o : list) {
+                buf.putInt((Integer) o);
+            }
+            out.write(b);
+        } else if (value.getClass() == ArrayList.class && allOf((ArrayList<?>) value, Long.class)) {
+            ArrayList<?> list = (ArrayList<?>) value;
+            out.write(LONG_LIST);
+            byte[] b = new byte[4 + 8 * list.size()];
+            ByteBuffer buf = ByteBuffer.wrap(b).putInt(list.size());
+            for (Object o : list) {
+                buf.putLong((Long) o);
+            }
+            out.write(b);
         } else {
             out.write(SERIALIZED);
             ObjectOutputStream oos = new ObjectOutputStream(out);
@@ -92,6 +115,26 @@ public class JdkCodec implements Codec {
             case BYTES:
                 data = new DataInputStream(in);
                 return data.readNBytes(data.readInt());
+            case INT_LIST: {
+                data = new DataInputStream(in);
+                int n = data.readInt();
+                ByteBuffer buf = ByteBuffer.wrap(data.readNBytes(4 * n));
+                ArrayList<Integer> list = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    list.add(buf.getInt());
+                }
+                return list;
+            }
+            case LONG_LIST: {
+                data = new DataInputStream(in);
+                int n = data.readInt();
+                ByteBuffer buf = ByteBuffer.wrap(data.readNBytes(8 * n));
+                ArrayList<Long> list = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    list.add(buf.getLong());
+                }
+                return list;
+            }
             case SERIALIZED:
                 try (ObjectInputStream ois = new LoaderObjectInputStream(in, loader)) {
                     return ois.readObject();
@@ -99,6 +142,19 @@ public class JdkCodec implements Codec {
             default:
                 throw new IOException("not a JdkCodec value: tag " + tag);
         }
+    }
+
+    /** Whether every element is of exactly this class (so none is null). */
+    private static boolean allOf(ArrayList<?> list, Class<?> type) {
+        if (list.isEmpty()) {
+            return false;
+        }
+        for (Object o : list) {
+            if (o == null || o.getClass() != type) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void writeInt(OutputStream out, int v) throws IOException {

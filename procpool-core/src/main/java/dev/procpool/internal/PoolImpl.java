@@ -336,7 +336,8 @@ public final class PoolImpl implements Pool {
         private static final long serialVersionUID = 1L;
         private final TaskFunction<A, R> function;
         private final HashMap<Integer, TaskFunction<?, ?>> overrides;
-        private final ArrayList<A> inputs;
+        /** Written with the codec's compact forms (see writeObject), not field by field. */
+        private transient ArrayList<A> inputs;
 
         Chunk(TaskFunction<A, R> function, Map<Integer, TaskFunction<?, ?>> overrides, ArrayList<A> inputs) {
             this.function = function;
@@ -360,6 +361,22 @@ public final class PoolImpl implements Pool {
                 out.add(f.apply(a));
             }
             return out;
+        }
+
+        private void writeObject(java.io.ObjectOutputStream out) throws IOException {
+            out.defaultWriteObject();
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(16 + inputs.size() * 5);
+            new dev.procpool.JdkCodec().encode(inputs, bytes);
+            out.writeInt(bytes.size());
+            bytes.writeTo(out);
+        }
+
+        @SuppressWarnings("unchecked")
+        private void readObject(java.io.ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            byte[] bytes = in.readNBytes(in.readInt());
+            inputs = (ArrayList<A>) new dev.procpool.JdkCodec().decode(new java.io.ByteArrayInputStream(bytes),
+                    Thread.currentThread().getContextClassLoader());
         }
     }
 
