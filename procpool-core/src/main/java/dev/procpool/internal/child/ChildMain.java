@@ -364,10 +364,24 @@ public final class ChildMain {
                 result = new Buf(256);
             }
         }
+        // A preloaded task can end before the connection is up: the answers wait for it, since
+        // until the handshake is done they exist only in this process's buffer.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                connected.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // a late cancel; the connection still decides
+            }
+        }
         exiting = true;
         System.out.flush();
         System.err.flush();
         ch.send(Frames.BYE, calls, true);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         System.exit(0);
     }
 
