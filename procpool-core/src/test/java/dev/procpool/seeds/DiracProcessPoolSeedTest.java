@@ -101,11 +101,9 @@ class DiracProcessPoolSeedTest {
                 .build())) {
             assertThat(pool.stats().workersAlive()).isEqualTo(1);
 
-            // two requests at once: the pool grows to maxSize. (The timeout is there only because of a
-            // known issue, see docs/seeds.md: without one, the busy worker takes the second request.)
-            TaskOptions<Integer> options = TaskOptions.<Integer>builder().timeout(Deadlines.LONG).build();
-            TaskHandle<Integer> first = pool.submit(() -> squareWhenOpen(gate, 2), options);
-            TaskHandle<Integer> second = pool.submit(() -> squareWhenOpen(gate, 3), options);
+            // two requests at once: the first worker is busy, so the pool grows to maxSize
+            TaskHandle<Integer> first = pool.submit(() -> squareWhenOpen(gate, 2));
+            TaskHandle<Integer> second = pool.submit(() -> squareWhenOpen(gate, 3));
             await().atMost(Deadlines.LONG).until(() -> pool.stats().running() == 2);
             assertThat(pool.stats().workersAlive()).isEqualTo(2);
 
@@ -203,6 +201,12 @@ class DiracProcessPoolSeedTest {
             // nobody calls processResults(): a pool thread runs the callback as soon as the result arrives
             await().atMost(Deadlines.LONG).until(() -> processed.size() == 1);
             assertThat(processed.get(0)).startsWith("procpool-callbacks").endsWith(": 3");
+
+            // processAllRequests() still works: it waits until every request ended and its callbacks ran
+            pool.submit(() -> add(2, 3));
+            pool.processAllResults();
+            assertThat(processed).hasSize(2);
+            assertThat(processed.get(1)).endsWith(": 5");
         }
         // end::daemonize[]
     }
@@ -211,7 +215,6 @@ class DiracProcessPoolSeedTest {
     void freeSlotsFullQueueAndBlocking(@TempDir Path dir) throws Exception {
         String gate = dir.resolve("gate").toString();
         // tag::fullQueue[]
-        TaskOptions<Integer> options = TaskOptions.<Integer>builder().timeout(Deadlines.LONG).build();
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .minWorkers(1).maxWorkers(1)
                 .queueCapacity(1)                                // maxQueuedRequests=1
@@ -220,16 +223,16 @@ class DiracProcessPoolSeedTest {
             await().atMost(Deadlines.LONG).until(pool::hasFreeSlots);     // the worker is up and idle
             assertThat(pool.isFull()).isFalse();
 
-            TaskHandle<Integer> running = pool.submit(() -> squareWhenOpen(gate, 2), options);
+            TaskHandle<Integer> running = pool.submit(() -> squareWhenOpen(gate, 2));
             assertThat(running.state()).isEqualTo(TaskState.RUNNING);
             assertThat(pool.hasFreeSlots()).isFalse();       // busy, and cannot grow
-            TaskHandle<Integer> queued = pool.submit(() -> squareWhenOpen(gate, 3), options);
+            TaskHandle<Integer> queued = pool.submit(() -> squareWhenOpen(gate, 3));
             assertThat(queued.state()).isEqualTo(TaskState.QUEUED);
             assertThat(pool.isFull()).isTrue();
 
             // blocking=True: adding to a full queue waits until a request is taken out
             CompletableFuture<TaskHandle<Integer>> blocked =
-                    CompletableFuture.supplyAsync(() -> pool.submit(() -> squareWhenOpen(gate, 4), options));
+                    CompletableFuture.supplyAsync(() -> pool.submit(() -> squareWhenOpen(gate, 4)));
             assertThatThrownBy(() -> blocked.get(100, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
 
             Files.createFile(Path.of(gate));
@@ -244,7 +247,6 @@ class DiracProcessPoolSeedTest {
     void nonBlockingQueueing(@TempDir Path dir) throws Exception {
         String gate = dir.resolve("gate").toString();
         // tag::nonBlocking[]
-        TaskOptions<Integer> options = TaskOptions.<Integer>builder().timeout(Deadlines.LONG).build();
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .minWorkers(1).maxWorkers(1)
                 .queueCapacity(1)
@@ -252,11 +254,11 @@ class DiracProcessPoolSeedTest {
                 .workerOptions(QUIET)
                 .build())) {
             await().atMost(Deadlines.LONG).until(pool::hasFreeSlots);
-            TaskHandle<Integer> running = pool.submit(() -> squareWhenOpen(gate, 2), options);
-            TaskHandle<Integer> queued = pool.submit(() -> squareWhenOpen(gate, 3), options);
+            TaskHandle<Integer> running = pool.submit(() -> squareWhenOpen(gate, 2));
+            TaskHandle<Integer> queued = pool.submit(() -> squareWhenOpen(gate, 3));
 
             // the queue is full: refused at once, with a clear exception, instead of waiting
-            assertThatThrownBy(() -> pool.submit(() -> squareWhenOpen(gate, 4), options))
+            assertThatThrownBy(() -> pool.submit(() -> squareWhenOpen(gate, 4)))
                     .isInstanceOf(TaskRejectedException.class)
                     .hasMessageContaining("is full");
 
@@ -273,7 +275,6 @@ class DiracProcessPoolSeedTest {
         List<String> events = new CopyOnWriteArrayList<>();
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .maxWorkers(1)
-                .callbackMode(CallbackMode.ON_DEMAND)
                 .onResult((task, result) -> events.add("pool callback " + result))
                 .onError((task, error) -> events.add("pool exceptionCallback " + error.getCause().getClass().getName()))
                 .workerOptions(QUIET)
@@ -284,7 +285,7 @@ class DiracProcessPoolSeedTest {
                     .build();
 
             pool.submit(() -> add(2, 3), withCallbacks);
-            pool.processAllResults();
+            pool.processAllResults();                  // waits until its callbacks ran (on the pool's thread)
             // exc_info: the exception itself, thrown in the worker (class, message, worker-side stack)
             pool.submit(() -> divide(1, 0), withCallbacks);
             pool.processAllResults();

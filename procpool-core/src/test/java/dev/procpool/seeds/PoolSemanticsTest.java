@@ -2,6 +2,7 @@ package dev.procpool.seeds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import dev.procpool.Batch;
@@ -28,19 +29,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Minimal reproducers of what the seed examples found wrong in the pool. Each asserts the behaviour
- * the seeds (and SPEC.md) expect and FAILS today, so they only run on request:
- * {@code mvn test -pl procpool-core -Dtest='dev.procpool.seeds.SeedKnownIssuesTest' -Dprocpool.knownIssues=true}.
- * When one is fixed, drop its condition and the matching note in docs/seeds.md.
+ * The pool semantics the seed examples rely on, each pinned down by a minimal case with gated tasks:
+ * <ul>
+ *   <li>the pool grows (up to {@code maxWorkers}) before it queues a task behind a busy worker;</li>
+ *   <li>quick tasks do not wait behind a slow one while a worker is idle;</li>
+ *   <li>{@link Pool#shutdownNow()} returns every task that never started, and such a task is
+ *       {@link TaskState#QUEUED} until then;</li>
+ *   <li>{@code queueCapacity} bounds the tasks waiting for a worker: {@link Pool#isFull()} and the
+ *       rejection policy see them;</li>
+ *   <li>{@link Pool#shutdownClear()} also drops the results of tasks that end after it;</li>
+ *   <li>in {@link CallbackMode#DAEMON}, {@link Pool#processAllResults()} returns only once every
+ *       task's callbacks have run.</li>
+ * </ul>
+ * A task here marks that it started (a file {@code started-NAME}) and then waits for the file
+ * {@code gate}, so the test decides when it ends; a file reaches a child JVM where a latch could not.
  */
 @ExtendWith(LeakCheck.class)
-@EnabledIfSystemProperty(named = "procpool.knownIssues", matches = "true")
-class SeedKnownIssuesTest {
+class PoolSemanticsTest {
     private static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
 
     /** Marks that it started (file started-NAME), then waits for the file "gate"; returns its name. */
@@ -64,23 +73,25 @@ class SeedKnownIssuesTest {
         return pool;
     }
 
-    /** Issue 1: a busy worker takes (pipelines) the next untimed task, so the pool never grows. */
+    /** A second task starts a second worker rather than waiting behind the first task's. */
     @Test
     void poolGrowsToMaxWhenItsWorkerIsBusy(@TempDir Path dir) throws Exception {
         String d = dir.toString();
         try (Pool pool = readyPool(PoolOptions.builder().minWorkers(1).maxWorkers(2))) {
-            pool.submit(() -> startThenWait(d, "a"));
-            pool.submit(() -> startThenWait(d, "b"));
+            TaskHandle<String> a = pool.submit(() -> startThenWait(d, "a"));
+            TaskHandle<String> b = pool.submit(() -> startThenWait(d, "b"));
             try {
-                // today: started stays 1, workersAlive 1, and "b" says RUNNING while it waits behind "a"
-                await().atMost(Deadlines.SHORT).until(() -> started(dir) == 2);
+                await().atMost(Deadlines.LONG).until(() -> started(dir) == 2);
+                assertThat(pool.stats().workersAlive()).isEqualTo(2);
+                assertThat(pool.stats().workersStarted()).isEqualTo(2);
+                assertThat(List.of(a.state(), b.state())).containsOnly(TaskState.RUNNING);
             } finally {
                 Files.createFile(dir.resolve("gate"));
             }
         }
     }
 
-    /** Issue 1, consequence: a quick task waits behind a slow one while another worker is idle. */
+    /** While one worker runs a slow task, the quick tasks all go to the other one. */
     @Test
     void quickTasksDoNotWaitBehindASlowOneWhileAWorkerIsIdle(@TempDir Path dir) throws Exception {
         String d = dir.toString();
@@ -94,7 +105,6 @@ class SeedKnownIssuesTest {
             }
             try {
                 for (TaskHandle<String> h : quick) {
-                    // today: every other quick task is queued behind "slow" on the same worker
                     assertThat(h.future().get(Deadlines.SHORT.toSeconds(), TimeUnit.SECONDS)).startsWith("quick");
                 }
             } finally {
@@ -103,7 +113,7 @@ class SeedKnownIssuesTest {
         }
     }
 
-    /** Issue 1, consequence: shutdownNow() does not return tasks that never started. */
+    /** A task waiting for the only (busy) worker is QUEUED, and shutdownNow() hands it back. */
     @Test
     void shutdownNowReturnsEveryTaskThatNeverStarted(@TempDir Path dir) throws Exception {
         String d = dir.toString();
@@ -113,27 +123,30 @@ class SeedKnownIssuesTest {
             TaskHandle<String> b = pool.submit(neverRuns);
             try {
                 await().atMost(Deadlines.LONG).until(() -> started(dir) == 1);
-                assertThat(b.state()).as("b has not started").isEqualTo(TaskState.QUEUED);  // today: RUNNING
+                assertThat(b.state()).as("b has not started").isEqualTo(TaskState.QUEUED);
 
                 List<Task<?>> notStarted = pool.shutdownNow();
-                assertThat(notStarted).containsExactly(neverRuns);                        // today: empty
+                assertThat(notStarted).containsExactly(neverRuns);
+                assertThat(b.state()).isEqualTo(TaskState.CANCELLED);
             } finally {
                 Files.createFile(dir.resolve("gate"));
             }
         }
     }
 
-    /** Issue 1, consequence: queueCapacity / isFull / the rejection policy only see what no worker took. */
+    /** A task waiting for the busy worker takes the queue's one place: the next is rejected (ABORT). */
     @Test
     void queueCapacityBoundsTheTasksWaitingForAWorker(@TempDir Path dir) throws Exception {
         String d = dir.toString();
         try (Pool pool = readyPool(PoolOptions.builder().minWorkers(1).maxWorkers(1).queueCapacity(1)
                 .rejectionPolicy(RejectionPolicy.ABORT))) {
             try {
-                pool.submit(() -> startThenWait(d, "running"));
-                pool.submit(() -> startThenWait(d, "waiting"));
-                assertThat(pool.isFull()).isTrue();                                    // today: false
-                // today: accepted; 32 tasks fit in the worker's pipeline before the queue fills
+                TaskHandle<String> running = pool.submit(() -> startThenWait(d, "running"));
+                TaskHandle<String> waiting = pool.submit(() -> startThenWait(d, "waiting"));
+                assertThat(running.state()).isEqualTo(TaskState.RUNNING);
+                assertThat(waiting.state()).isEqualTo(TaskState.QUEUED);
+                assertThat(pool.stats().queued()).isEqualTo(1);
+                assertThat(pool.isFull()).isTrue();
                 assertThatThrownBy(() -> pool.submit(() -> startThenWait(d, "one too many")))
                         .isInstanceOf(TaskRejectedException.class);
             } finally {
@@ -142,7 +155,7 @@ class SeedKnownIssuesTest {
         }
     }
 
-    /** Issue 2: shutdownClear() keeps the results of tasks that end after the call. */
+    /** A batch job still running at shutdownClear() ends normally, but its result is not stored. */
     @Test
     void shutdownClearDropsResultsThatArriveLater(@TempDir Path dir) throws Exception {
         String d = dir.toString();
@@ -155,11 +168,11 @@ class SeedKnownIssuesTest {
             Files.createFile(dir.resolve("gate"));
             assertThat(pool.awaitTermination(Deadlines.LONG)).isTrue();
             assertThat(batch.tasks().get(0).future().join()).isEqualTo("a");
-            assertThat(pool.fetchResults()).isEmpty();                                  // today: [a]
+            assertThat(pool.fetchResults()).isEmpty();
         }
     }
 
-    /** Issue 3: in DAEMON mode, processAllResults() may return before the last callbacks ran. */
+    /** processAllResults() in DAEMON mode waits for the callback even when the I/O thread is held up. */
     @Test
     void processAllResultsInDaemonModeWaitsForTheCallbacks(@TempDir Path dir) throws Exception {
         String d = dir.toString();
@@ -168,8 +181,8 @@ class SeedKnownIssuesTest {
         try (Pool pool = readyPool(PoolOptions.builder().maxWorkers(1).callbackMode(CallbackMode.DAEMON))) {
             TaskHandle<String> h = pool.submit(() -> startThenWait(d, "a"),
                     TaskOptions.<String>builder().onResult(v -> callbackRan.set(true)).build());
-            // a dependent action of the future: it runs on the I/O thread when the task ends, before
-            // the pool hands the task's callbacks to its callback thread; here it holds that thread
+            // a dependent action of the future: it runs on the I/O thread that completes the future,
+            // and holds it; the task's callbacks must not wait behind it
             h.future().whenComplete((v, e) -> {
                 try {
                     release.await();
@@ -179,7 +192,7 @@ class SeedKnownIssuesTest {
             });
             try {
                 Files.createFile(dir.resolve("gate"));
-                pool.processAllResults();
+                assertTimeoutPreemptively(Deadlines.SHORT, pool::processAllResults);
                 assertThat(callbackRan).as("the task's callback ran before processAllResults() returned").isTrue();
             } finally {
                 release.countDown();

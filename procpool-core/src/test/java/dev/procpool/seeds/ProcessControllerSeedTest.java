@@ -264,11 +264,12 @@ class ProcessControllerSeedTest {
         try (Pool pc = Pool.create(PoolOptions.builder().maxWorkers(2).workerOptions(QUIET).build())) {
             List<Task<Double>> jobs = List.of(() -> test(4, 2), () -> test(12, 3));
             Batch<Double> batch = pc.submitBatch(jobs);
-            pc.awaitBatch(batch.id(), Deadlines.LONG);
 
-            // pc.clear(): like quit(), and the results nobody fetched are dropped
+            // pc.clear(): like quit(), pending jobs still run to the end, but no result is kept:
+            // those nobody fetched are dropped, and so are those of jobs that end afterwards
             pc.shutdownClear();
             assertThat(pc.awaitTermination(Deadlines.LONG)).isTrue();
+            assertThat(batch.tasks()).allMatch(job -> job.state() == TaskState.SUCCEEDED);
             assertThat(pc.fetchResults()).isEmpty();
         }
         // end::clear[]
@@ -291,8 +292,9 @@ class ProcessControllerSeedTest {
             await().atMost(Deadlines.LONG).until(() -> stuck.state() == TaskState.RUNNING);
 
             // pc.exit(): stop at once. Every pending job ends as cancelled, its worker process is
-            // stopped, and the jobs still waiting in the pool's queue are handed back to the caller.
+            // stopped, and the jobs that never started are handed back to the caller.
             List<Task<?>> neverStarted = pc.shutdownNow();  // e.g. to run them elsewhere later
+            assertThat(neverStarted).containsExactlyElementsOf(jobs);   // they waited behind the stuck one
             assertThat(pc.awaitTermination(Deadlines.LONG)).isTrue();
             assertThat(stuck.state()).isEqualTo(TaskState.CANCELLED);
             assertThatThrownBy(() -> stuck.future().join()).isInstanceOf(CancellationException.class);

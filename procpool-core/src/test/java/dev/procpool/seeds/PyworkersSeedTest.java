@@ -10,6 +10,7 @@ import dev.procpool.Pool;
 import dev.procpool.PoolOptions;
 import dev.procpool.TaskFailedException;
 import dev.procpool.Worker;
+import dev.procpool.WorkerContext;
 import dev.procpool.WorkerDiedException;
 import dev.procpool.WorkerOptions;
 import dev.procpool.WorkerState;
@@ -45,6 +46,18 @@ class PyworkersSeedTest {
         throw new RuntimeException("How is one supposed to live on this miserable world where x = " + x + "?");
     }
     // end::functions[]
+
+    // tag::workerFunctions[]
+    /** The pool's function: foo(x), with the index of the worker that computed it. */
+    static String fooOnWorker(int x) {
+        return "#" + WorkerContext.poolIndex().orElse(-1) + " foo(" + x + ") = " + foo(x);
+    }
+
+    /** One worker's own function (e.g. a variant for a GPU only it has): same argument, same result type. */
+    static String fooOnGpu(int x) {
+        return "#" + WorkerContext.poolIndex().orElse(-1) + " gpu(" + x + ") = " + foo(x);
+    }
+    // end::workerFunctions[]
 
     static List<Integer> range(int from, int to) {
         return IntStream.range(from, to).boxed().collect(Collectors.toList());
@@ -270,5 +283,29 @@ class PyworkersSeedTest {
         assertThat(results).hasToString("[0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196, "
                 + "225, 256, 289, 324, 361]");
         // end::pool[]
+    }
+
+    @Test
+    void poolWithPerWorkerFunctions() throws Exception {
+        // tag::perWorkerFunctions[]
+        // pyworkers: workers of one Pool may run different target functions
+        try (Pool p = Pool.create(PoolOptions.builder()
+                .name("Simple Pool")
+                .workerTypes(WorkerType.THREAD, WorkerType.PROCESS)
+                .minWorkers(2).maxWorkers(2)
+                .functionOverride(1, (Integer x) -> fooOnGpu(x))      // worker 1 applies its own function
+                .workerOptions(QUIET)
+                .build())) {
+            // every other worker applies the function given to map
+            List<String> results = p.map((Integer x) -> fooOnWorker(x), range(0, 10));
+
+            // in input order, each computed by worker 0 with map's function or by worker 1 with its own
+            for (int x = 0; x < 10; x++) {
+                assertThat(results.get(x)).isIn("#0 foo(" + x + ") = " + foo(x), "#1 gpu(" + x + ") = " + foo(x));
+            }
+            // map sends the inputs in chunks, and both workers, idle at the start, took some
+            assertThat(results).anyMatch(r -> r.startsWith("#0 foo")).anyMatch(r -> r.startsWith("#1 gpu"));
+        }
+        // end::perWorkerFunctions[]
     }
 }
