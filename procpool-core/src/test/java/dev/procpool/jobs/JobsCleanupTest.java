@@ -1,0 +1,63 @@
+package dev.procpool.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.procpool.testing.Deadlines;
+import dev.procpool.testing.LeakCheck;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A controller JVM ({@link JobsControllerMain}) killed with SIGKILL while a job runs: its job host,
+ * the job, the job's child and a grandchild already re-parented to init all end within 2 seconds.
+ */
+@ExtendWith(LeakCheck.class)
+class JobsCleanupTest {
+    private Process controller;
+    private final List<Long> pids = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void killLeftovers() {
+        // only what this test started, by pid, whatever the outcome
+        if (controller != null) {
+            controller.toHandle().destroyForcibly();
+        }
+        pids.forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    @Test
+    void sigkillOfTheControllerEndsEveryJobProcessWithinTwoSeconds() throws Exception {
+        Path file = dir.resolve("pids");
+        controller = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), JobsControllerMain.class.getName(), file.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        await("the job to write its pids").atMost(Deadlines.LONG)
+                .until(() -> Files.exists(file) && Files.readAllLines(file).size() == 3);
+        for (String line : Files.readAllLines(file)) {
+            pids.add(Long.valueOf(line.strip()));
+        }
+        long job = pids.get(2);
+        long host = ProcessHandle.of(job).flatMap(ProcessHandle::parent).orElseThrow().pid();
+        pids.add(host);
+        assertThat(ProcessHandle.of(host).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)).contains(controller.pid());
+        assertThat(ProcessHandle.of(pids.get(1)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+                .as("the grandchild left the job's tree").isNotEqualTo(java.util.Optional.of(job));
+        assertThat(pids).allMatch(LeakCheck::isRunning);
+
+        controller.toHandle().destroyForcibly();
+
+        await("the job host, the job and its descendants to end").atMost(Duration.ofSeconds(2))
+                .pollInterval(Duration.ofMillis(10)).until(() -> pids.stream().noneMatch(LeakCheck::isRunning));
+    }
+}
