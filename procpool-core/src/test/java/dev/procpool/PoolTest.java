@@ -131,6 +131,106 @@ class PoolTest {
         }
     }
 
+    /** Many quick tasks, so that the pool's workers count as quick ones (and pipelining is on). */
+    private static void warmUp(Pool pool) throws Exception {
+        for (int round = 0; round < 3; round++) {
+            List<TaskHandle<Integer>> warm = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                warm.add(pool.submit(() -> 1));
+            }
+            for (TaskHandle<Integer> h : warm) {
+                get(h);
+            }
+        }
+    }
+
+    @Test
+    void quickTasksDoNotStayBehindASlowOneWhileAnotherWorkerIsFree(@TempDir Path dir) throws Exception {
+        Path gate = dir.resolve("gate");
+        try (Pool pool = Pool.create(options(2).minWorkers(2).build())) {
+            warmUp(pool);
+            TaskHandle<String> slow = pool.submit(waitFor(gate, "slow"));
+            TaskHandle<String> medium = pool.submit(() -> {
+                Thread.sleep(300);
+                return "medium";
+            });
+            List<TaskHandle<Integer>> quick = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                quick.add(pool.submit(() -> 1));
+            }
+            try {
+                for (TaskHandle<Integer> h : quick) {
+                    assertThat(get(h)).isEqualTo(1);
+                }
+                assertThat(get(medium)).isEqualTo("medium");
+                assertThat(slow.state()).as("the slow task is still running").isEqualTo(TaskState.RUNNING);
+                assertThat(quick).allMatch(h -> h.attempts() == 1);
+            } finally {
+                Files.createFile(gate);
+            }
+            assertThat(get(slow)).isEqualTo("slow");
+        }
+    }
+
+    @Test
+    void queueCapacityCountsTasksWaitingInsideABusyWorker(@TempDir Path dir) throws Exception {
+        Path gate = dir.resolve("gate");
+        try (Pool pool = Pool.create(options(1).minWorkers(1).queueCapacity(1).build())) {
+            warmUp(pool);
+            TaskHandle<String> slow = pool.submit(waitFor(gate, "slow"));
+            await().atMost(Deadlines.LONG).until(() -> slow.state() == TaskState.RUNNING);
+            TaskHandle<Integer> waiting = pool.submit(() -> 2);
+            assertThat(pool.isFull()).as("one task waits, wherever it waits").isTrue();
+
+            CountDownLatch submitted = new CountDownLatch(1);
+            Thread submitter = new Thread(() -> {
+                pool.submit(() -> 3);
+                submitted.countDown();
+            });
+            submitter.start();
+            assertThat(submitted.await(200, TimeUnit.MILLISECONDS)).as("blocked while one task waits").isFalse();
+            Files.createFile(gate);
+            assertThat(submitted.await(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            submitter.join();
+            assertThat(get(waiting)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void awaitBatchSeesABatchEndAfterShutdownClear(@TempDir Path dir) throws Exception {
+        Path gate = dir.resolve("gate");
+        try (Pool pool = Pool.create(options(1).build())) {
+            Batch<String> batch = pool.submitBatch(List.of(waitFor(gate, "a")));
+            await().atMost(Deadlines.LONG).until(() -> batch.tasks().get(0).state() == TaskState.RUNNING);
+            pool.shutdownClear();
+            Files.createFile(gate);
+
+            assertThat(get(batch.tasks().get(0))).isEqualTo("a");
+            assertThat(pool.awaitBatch(batch.id(), Deadlines.LONG)).isTrue();
+            assertThat(pool.fetchResults()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReplacementWorkerKeepsTheIndexAndOverrideOfTheWorkerItReplaces() throws Exception {
+        try (Pool pool = Pool.create(options(2).minWorkers(2).workerTypes(WorkerType.THREAD)
+                .functionOverride(1, (Integer x) -> -x).build())) {
+            pool.restartWorkers();
+            await().atMost(Deadlines.LONG).until(() -> pool.stats().workersStarted() == 4 && pool.stats().workersAlive() == 2);
+
+            List<Integer> out = pool.map((Integer x) -> x, IntStream.range(1, 65).boxed().collect(Collectors.toList()));
+
+            assertThat(out).as("worker 1's replacement still applies worker 1's override").anyMatch(v -> v < 0);
+            List<TaskHandle<Integer>> who = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                who.add(pool.submit(() -> WorkerContext.poolIndex().orElse(-1)));
+            }
+            for (TaskHandle<Integer> h : who) {
+                assertThat(get(h)).isIn(0, 1);
+            }
+        }
+    }
+
     @Test
     void unserializableTasksAreRefusedAtSubmit() throws Exception {
         try (Pool pool = Pool.create(options(1).build())) {

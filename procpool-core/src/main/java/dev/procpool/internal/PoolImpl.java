@@ -78,7 +78,7 @@ public final class PoolImpl implements Pool {
     private static final Logger LOG = LoggerFactory.getLogger(PoolImpl.class);
     private static final AtomicLong POOL_IDS = new AtomicLong();
     /** Untimed tasks in flight per worker: enough to hide a round trip, few enough to rebalance. */
-    static final int PIPELINE = 32;
+    static final int PIPELINE = 16;
     /** Below this average time per task, a worker's tasks are pipelined. */
     static final long QUICK_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /**
@@ -193,12 +193,12 @@ public final class PoolImpl implements Pool {
                 if (shutdown) {
                     throw new TaskRejectedException("pool '" + name + "' is shut down");
                 }
-                if (queue.size() < options.queueCapacity()) {
+                if (waitingLocked() < options.queueCapacity()) {
                     break;
                 }
                 if (options.rejectionPolicy() == RejectionPolicy.ABORT) {
-                    throw new TaskRejectedException("pool '" + name + "' is full: " + queue.size()
-                            + " tasks queued (capacity " + options.queueCapacity() + ")");
+                    throw new TaskRejectedException("pool '" + name + "' is full: " + waitingLocked()
+                            + " tasks wait for a worker (capacity " + options.queueCapacity() + ")");
                 }
                 if (options.rejectionPolicy() == RejectionPolicy.CALLER_RUNS) {
                     t = new PTask<>(this, ++nextTaskId, task, null, taskOptions, batchId, index);
@@ -598,9 +598,11 @@ public final class PoolImpl implements Pool {
         if (t.timeout != null) {
             t.timeout.cancel(false);
         }
-        if (t.batchId >= 0 && !clearing) {
-            unfetched.addLast(new BatchResult<>(t.batchId, t.id, t.index, end == TaskState.SUCCEEDED ? value : null,
-                    end == TaskState.SUCCEEDED ? null : error));
+        if (t.batchId >= 0) {
+            if (!clearing) {
+                unfetched.addLast(new BatchResult<>(t.batchId, t.id, t.index, end == TaskState.SUCCEEDED ? value : null,
+                        end == TaskState.SUCCEEDED ? null : error));
+            }
             int[] left = batchRemaining.get(t.batchId);
             if (left != null) {
                 left[0]--;
@@ -641,10 +643,30 @@ public final class PoolImpl implements Pool {
 
     // ------------------------------------------------------------------ dispatch and workers
 
+    /**
+     * A new worker takes the lowest index no working worker holds, so that a replacement keeps the
+     * kind, options and function override of the worker it replaces (pyworkers keeps a restarted
+     * worker's userid). Its name is unique: a retiring holder of the index may still be alive.
+     */
     private PWorker newWorkerLocked() {
-        int index = nextWorkerIndex++;
+        int index = 0;
+        while (true) {
+            boolean taken = false;
+            for (PWorker w : workers) {
+                if (w.index == index && !w.retiring && !w.condemned) {
+                    taken = true;
+                    break;
+                }
+            }
+            if (!taken) {
+                break;
+            }
+            index++;
+        }
+        int seq = nextWorkerIndex++;
+        String workerName = name + "-" + index + (seq == index ? "" : "." + seq);
         WorkerType type = options.workerTypes().get(index % options.workerTypes().size());
-        PWorker w = new PWorker(index, type, options.workerOptions(index).toBuilder().name(name + "-" + index)
+        PWorker w = new PWorker(index, type, options.workerOptions(index).toBuilder().name(workerName)
                 .systemProperty(CurrentWorker.POOL_INDEX_PROPERTY, Integer.toString(index)).build());
         workers.add(w);
         workersStarted++;
@@ -698,6 +720,9 @@ public final class PoolImpl implements Pool {
      */
     private void assignLocked(Actions actions) {
         boolean canGrow = activeWorkersLocked() < options.maxWorkers();
+        if (queue.isEmpty()) {
+            stealLocked(actions);
+        }
         while (!queue.isEmpty()) {
             PTask<?> t = queue.peekFirst();
             boolean timed = t.options.timeout().isPresent();
@@ -739,6 +764,53 @@ public final class PoolImpl implements Pool {
             actions.drain(best);
             changed.signalAll(); // room in the queue for blocked submitters
         }
+    }
+
+    /**
+     * When a worker is idle and nothing is queued, asks back the tasks waiting behind a task that
+     * turned out slow on another worker: a CANCEL for each; the worker answers at once for those
+     * that have not started, and they come back to the queue ({@link #answered}); one that did
+     * start just finishes there. So a task runs at most once, and quick tasks do not wait behind a
+     * slow one while a worker is free.
+     */
+    private void stealLocked(Actions actions) {
+        boolean someoneIdle = false;
+        for (PWorker w : workers) {
+            if (w.available() && w.ready && w.inflight.isEmpty()) {
+                someoneIdle = true;
+                break;
+            }
+        }
+        if (!someoneIdle) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (PWorker w : workers) {
+            if (w.inflight.size() < 2 || w.condemned) {
+                continue;
+            }
+            PTask<?> head = w.inflight.peekFirst();
+            if (now - Math.max(head.sentAt, w.lastAnswerAt) < QUICK_TASK_NANOS) {
+                continue;
+            }
+            boolean first = true;
+            for (PTask<?> t : w.inflight) {
+                if (!first && !t.stolen && !t.state.isTerminal()) {
+                    t.stolen = true;
+                    actions.cancels.add(() -> w.engine().cancel(t.id));
+                }
+                first = false;
+            }
+        }
+    }
+
+    /** Tasks not yet running: queued, or waiting in a worker behind the one it runs. */
+    private long waitingLocked() {
+        long waiting = queue.size();
+        for (PWorker w : workers) {
+            waiting += Math.max(0, w.inflight.size() - 1);
+        }
+        return waiting;
     }
 
     /** After shutdown: workers with nothing left to do are told to exit. */
@@ -825,6 +897,13 @@ public final class PoolImpl implements Pool {
                 running--;
                 w.tasksDone++;
                 w.served(t, now);
+                if (t.stolen && !t.state.isTerminal() && r.kind == Frames.ERR_CANCELLED) {
+                    t.stolen = false; // it never ran there: it goes to a worker that is free
+                    t.attempts--;
+                    requeueFrontLocked(t);
+                    continue;
+                }
+                t.stolen = false;
                 if (!t.state.isTerminal()) {
                     if (r.error == null) {
                         endLocked(t, TaskState.SUCCEEDED, r.value, null, actions);
@@ -933,6 +1012,7 @@ public final class PoolImpl implements Pool {
     private void requeueFrontLocked(PTask<?> t) {
         t.state = TaskState.QUEUED;
         t.worker = null;
+        t.stolen = false;
         queue.addFirst(t);
     }
 
@@ -1032,7 +1112,7 @@ public final class PoolImpl implements Pool {
     public boolean isFull() {
         lock.lock();
         try {
-            return queue.size() >= options.queueCapacity();
+            return waitingLocked() >= options.queueCapacity();
         } finally {
             lock.unlock();
         }
@@ -1320,8 +1400,15 @@ public final class PoolImpl implements Pool {
          * timed is in flight, and its recent tasks were quick (so the wait is short).
          */
         boolean pipelines() {
-            return inflight.size() < PIPELINE && (inflight.isEmpty() || inflight.peekLast().options.timeout().isEmpty())
-                    && serviceSamples >= 4 && serviceNanos < QUICK_TASK_NANOS;
+            if (inflight.size() >= PIPELINE || serviceSamples < 4 || serviceNanos >= QUICK_TASK_NANOS) {
+                return false;
+            }
+            if (inflight.isEmpty()) {
+                return true;
+            }
+            // not behind a timed task, nor behind one that has already run longer than a quick one
+            long runningFor = System.nanoTime() - Math.max(inflight.peekFirst().sentAt, lastAnswerAt);
+            return inflight.peekLast().options.timeout().isEmpty() && runningFor < QUICK_TASK_NANOS;
         }
 
         /** Feeds the running average of this worker's time per task. Call with the pool lock held. */
@@ -1530,6 +1617,8 @@ public final class PoolImpl implements Pool {
         volatile int attempts;
         PWorker worker;
         long sentAt;
+        /** Asked back from a busy worker (a CANCEL is on its way); requeued if it never ran there. */
+        boolean stolen;
         volatile ScheduledFuture<?> timeout;
 
         PTask(PoolImpl pool, long id, Task<R> task, Object encoded, TaskOptions<? super R> options, long batchId,

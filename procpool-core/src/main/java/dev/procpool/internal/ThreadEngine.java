@@ -63,14 +63,31 @@ final class ThreadEngine extends Engine {
         queue.add(new Item(Frames.CALL, callId, prepared));
     }
 
+    /** As a process worker does: interrupt if running, answer at once if still queued. */
     @Override
     void cancel(long callId) {
+        boolean removed = false;
         synchronized (lock) {
+            if (finished) {
+                return;
+            }
             if (current == callId) {
                 thread.interrupt();
-            } else {
+                return;
+            }
+            for (java.util.Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
+                if (it.next() instanceof Item i && i.type == Frames.CALL && i.id == callId) {
+                    it.remove();
+                    removed = true;
+                    break;
+                }
+            }
+            if (!removed) {
                 cancelled.add(callId);
             }
+        }
+        if (removed) {
+            listener.failure(this, callId, Frames.ERR_CANCELLED, new CancellationException("cancelled before it ran"));
         }
     }
 

@@ -134,6 +134,13 @@ public final class Misbehave {
             Object frameChannel = chField.get(null);
             Field io = frameChannel.getClass().getDeclaredField("channel");
             io.setAccessible(true);
+            // the task may run (from the stdin preload) before the worker's handshake is done
+            Field writable = frameChannel.getClass().getDeclaredField("writable");
+            writable.setAccessible(true);
+            long deadline = System.nanoTime() + Deadlines.LONG.toNanos();
+            while ((io.get(frameChannel) == null || !writable.getBoolean(frameChannel)) && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
             Object streamIo = io.get(frameChannel);
             Field out = streamIo.getClass().getDeclaredField("out");
             out.setAccessible(true);

@@ -261,13 +261,32 @@ public final class ChildMain {
         Runtime.getRuntime().halt(EXIT_ORPHANED);
     }
 
+    /**
+     * Interrupts the call if it runs; answers it at once if it still waits in the queue (so the
+     * controller can give it to another worker, knowing it will never run here); otherwise (taken
+     * by the task thread but not yet started) marks it, and the task thread answers it.
+     */
     private void cancel(long id) {
+        boolean removed = false;
         synchronized (lock) {
             if (current == id) {
                 taskThread.interrupt();
-            } else {
+                return;
+            }
+            for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
+                Object o = it.next();
+                if (o instanceof FrameChannel.Frame f && f.type == Frames.CALL && f.id == id) {
+                    it.remove();
+                    removed = true;
+                    break;
+                }
+            }
+            if (!removed) {
                 cancelled.add(id);
             }
+        }
+        if (removed) {
+            respondError(Frames.ERR_CANCELLED, id, new java.util.concurrent.CancellationException("cancelled before it ran"));
         }
     }
 
