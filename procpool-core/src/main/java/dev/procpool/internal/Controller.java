@@ -1,5 +1,6 @@
 package dev.procpool.internal;
 
+import dev.procpool.internal.protocol.FrameChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -36,6 +37,37 @@ final class Controller {
 
     boolean isShuttingDown() {
         return shuttingDown;
+    }
+
+    private final java.util.concurrent.LinkedBlockingQueue<FrameChannel> toFlush = new java.util.concurrent.LinkedBlockingQueue<>();
+    private volatile Thread flusher;
+
+    /**
+     * Writes channels whose frames come in a burst (see {@link FrameChannel#flushSoon}), on one
+     * shared thread, so that a caller enqueuing many calls does not pay a system call for each.
+     */
+    void flushSoon(FrameChannel channel) {
+        if (flusher == null) {
+            synchronized (this) {
+                if (flusher == null) {
+                    Thread t = new Thread(() -> {
+                        while (true) {
+                            try {
+                                toFlush.take().flushQueued();
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (RuntimeException e) {
+                                LOG.warn("flushing a worker channel failed", e);
+                            }
+                        }
+                    }, "procpool-flusher");
+                    t.setDaemon(true);
+                    t.start();
+                    flusher = t;
+                }
+            }
+        }
+        toFlush.add(channel);
     }
 
     ScheduledExecutorService timer() {

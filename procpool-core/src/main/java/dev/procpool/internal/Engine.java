@@ -61,6 +61,11 @@ abstract class Engine {
     void flush() {
     }
 
+    /** Writes the calls sent without flushing, now or with the rest of a burst. */
+    void flushSoon() {
+        flush();
+    }
+
     /** Interrupts the call if it runs; answers it as cancelled if it has not started. */
     abstract void cancel(long callId);
 

@@ -1506,7 +1506,7 @@ public final class PoolImpl implements Pool {
                         deferred.add(this);
                     }
                 } else {
-                    e.flush();
+                    e.flushSoon();
                 }
             }
         }

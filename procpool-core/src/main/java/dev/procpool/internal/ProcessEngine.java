@@ -187,12 +187,20 @@ final class ProcessEngine extends Engine {
     @Override
     void call(long callId, Object prepared, boolean flush) {
         Buf b = (Buf) prepared;
-        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), flush);
+        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), false);
+        if (flush) {
+            channel.flushSoon(Controller.get()::flushSoon);
+        }
     }
 
     @Override
     void flush() {
         channel.flush();
+    }
+
+    @Override
+    void flushSoon() {
+        channel.flushSoon(Controller.get()::flushSoon);
     }
 
     @Override

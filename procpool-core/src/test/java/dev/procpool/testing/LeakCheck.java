@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class LeakCheck implements AfterEachCallback {
     /** Shared threads that live as long as the JVM by design. */
-    private static final List<String> LONG_LIVED = List.of("procpool-timer", "procpool-shutdown");
+    private static final List<String> LONG_LIVED = List.of("procpool-timer", "procpool-shutdown", "procpool-flusher");
 
     @Override
     public void afterEach(ExtensionContext context) {

@@ -33,7 +33,12 @@ public final class FrameChannel {
     private ByteBuffer out = ByteBuffer.allocate(INITIAL); // guarded by appendLock
     private ByteBuffer spare = ByteBuffer.allocate(INITIAL); // guarded by writeLock
     private ByteBuffer in = ByteBuffer.allocate(INITIAL);
+    /** Sends closer together than this are a burst, written together by a flusher. */
+    private static final long BURST_NANOS = 10_000;
+
     private volatile Io channel;
+    private volatile long lastWriteNanos;
+    private volatile boolean flushQueued;
     /** False while a worker's channel is connected but its handshake is not done: frames wait. */
     private volatile boolean writable = true;
     private volatile boolean broken;
@@ -167,6 +172,29 @@ public final class FrameChannel {
         }
     }
 
+    /**
+     * Writes what was appended now, unless frames are being sent in a burst: then the first one
+     * asks {@code flusher} to write, and the rest of the burst joins that one write. A send long
+     * after the last write (a single call, a round trip) is written at once.
+     */
+    public void flushSoon(java.util.function.Consumer<FrameChannel> flusher) {
+        if (flushQueued) {
+            return; // the flusher's coming write takes this frame too
+        }
+        if (System.nanoTime() - lastWriteNanos < BURST_NANOS) {
+            flushQueued = true;
+            flusher.accept(this);
+        } else {
+            flush();
+        }
+    }
+
+    /** The flusher's side of {@link #flushSoon}. */
+    public void flushQueued() {
+        flushQueued = false;
+        flush();
+    }
+
     private void appendLocked(byte type, long id, byte[] payload, int off, int len) {
         int need = Frames.HEADER + len;
         if (out.remaining() < need) {
@@ -199,6 +227,7 @@ public final class FrameChannel {
             appendLock.unlock();
         }
         toWrite.flip();
+        lastWriteNanos = System.nanoTime();
         try {
             while (toWrite.hasRemaining() && !broken) {
                 ch.write(toWrite);
