@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the end-to-end comparison of issue section 5 (dev.procpool.bench.Compare) under JDK 17 and,
-# when present, JDK 25, and writes docs/BENCHMARKS.md afresh with the tables and how they were made.
+# Runs the end-to-end comparisons under JDK 17 and, when present, JDK 25 — workers
+# (dev.procpool.bench.Compare) and pools (dev.procpool.bench.PoolCompare) — and writes
+# docs/BENCHMARKS.md afresh with the tables and how they were made. Sections of that file that
+# other harnesses append after a line starting with "<!-- appended:" are kept.
 #
 # Builds nothing: run `mvn -B -q install -DskipTests` from the repository root first.
 #
@@ -71,8 +73,15 @@ wait_quiet() {
     done
 }
 
+# sections appended by other harnesses (e.g. command jobs) survive a rerun of this one
+APPENDED=""
+if [[ -f $OUT ]] && grep -q '^<!-- appended:' "$OUT"; then
+    APPENDED=$(sed -n '/^<!-- appended:/,$p' "$OUT")
+fi
+
 COMMANDS=()
 TABLES=()
+POOL_TABLES=()
 for home in "${JDKS[@]}"; do
     wait_quiet
     major=$(java_major "$home")
@@ -83,6 +92,13 @@ for home in "${JDKS[@]}"; do
     "${cmd[@]}" >/dev/null
     COMMANDS+=("$shown")
     TABLES+=("$out")
+    wait_quiet
+    pout="$BENCH/target/pool-compare-$major.md"
+    pshown="$home/bin/java -cp '$CP' dev.procpool.bench.PoolCompare --out $pout"
+    echo "== JDK $major: $pshown" >&2
+    "$home/bin/java" -cp "$CP" dev.procpool.bench.PoolCompare --out "$pout" >/dev/null
+    COMMANDS+=("$pshown")
+    POOL_TABLES+=("$pout")
 done
 
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
@@ -117,6 +133,17 @@ mkdir -p "$(dirname "$OUT")"
     echo "## Results"
     echo
     for t in "${TABLES[@]}"; do
+        cat "$t"
+        echo
+    done
+    echo "## Pools (issue 3)"
+    echo
+    echo "\`dev.procpool.bench.PoolCompare\`, 2 process workers, against Python's \`multiprocessing.Pool\` and"
+    echo "\`concurrent.futures.ProcessPoolExecutor\` with 2 processes (\`procpool-bench/src/main/python/mp_pool_bench.py\`),"
+    echo "measured in the same run; the timeout row spins a task that ignores interrupts past a 200 ms timeout"
+    echo "and measures from its deadline until its failure is reported and its process is gone."
+    echo
+    for t in "${POOL_TABLES[@]}"; do
         cat "$t"
         echo
     done
@@ -158,5 +185,10 @@ mkdir -p "$(dirname "$OUT")"
 - The machine may be shared with other builds: the load average before and after each run is at
   the end of its details table. A run with a load average well above 0 is noisy; rerun it.
 NOTES
-} >"$OUT"
+    if [[ -n $APPENDED ]]; then
+        echo
+        echo "$APPENDED"
+    fi
+} >"$OUT.new"
+mv "$OUT.new" "$OUT"
 echo "run-compare.sh: wrote $OUT" >&2
