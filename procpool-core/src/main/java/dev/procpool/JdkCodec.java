@@ -263,7 +263,26 @@ public class JdkCodec implements Codec {
                 argsOut.writeInt(one.size());
                 one.writeTo(argsOut);
             }
+            byte[] header = HEADERS.get(type);
+            if (header == null) {
+                header = header(sl);
+                HEADERS.put(type, header);
+            }
+            out.write(header);
             DataOutputStream data = new DataOutputStream(out);
+            data.writeInt(sl.getCapturedArgCount());
+            args.writeTo(data);
+            data.flush();
+            return true;
+        }
+
+        /** Everything but the captured values is the same for every instance of a lambda class. */
+        private static final java.util.Map<Class<?>, byte[]> HEADERS = java.util.Collections.synchronizedMap(
+                new java.util.WeakHashMap<>());
+
+        private static byte[] header(java.lang.invoke.SerializedLambda sl) throws IOException {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(256);
+            DataOutputStream data = new DataOutputStream(bytes);
             data.write(LAMBDA);
             data.writeUTF(sl.getCapturingClass());
             data.writeUTF(sl.getFunctionalInterfaceClass());
@@ -274,10 +293,8 @@ public class JdkCodec implements Codec {
             data.writeUTF(sl.getImplMethodName());
             data.writeUTF(sl.getImplMethodSignature());
             data.writeUTF(sl.getInstantiatedMethodType());
-            data.writeInt(sl.getCapturedArgCount());
-            args.writeTo(data);
             data.flush();
-            return true;
+            return bytes.toByteArray();
         }
 
         static Object decode(JdkCodec codec, InputStream in, ClassLoader loader) throws IOException, ClassNotFoundException {
