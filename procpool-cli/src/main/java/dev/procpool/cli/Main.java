@@ -39,7 +39,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "Runs work in threads and child JVMs behind one API, and keeps control of it.",
             "New here? Run 'procpool demo'.",
         },
-        subcommands = {VersionCommand.class, DemoCommand.class, HelpCommand.class})
+        subcommands = {VersionCommand.class, DemoCommand.class, dev.procpool.cli.run.RunCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec
@@ -56,6 +56,8 @@ public final class Main implements Runnable {
      */
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
+        // procpool run: options come before the command, and everything after it is the command's
+        cmd.getSubcommands().get("run").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(false);
         cmd.setParameterExceptionHandler(Main::handleBadInput);
         cmd.setExecutionExceptionHandler(Main::handleFailure);
         return cmd;

@@ -1,0 +1,123 @@
+package dev.procpool.cli.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.procpool.cli.run.RunCli.Outcome;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code procpool run} as a real process: inputs, replacement strings, output, logs, exit codes, bad input. */
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    private Outcome run(String... args) throws Exception {
+        return RunCli.run(RunCli.procpool(args), null, dir);
+    }
+
+    @Test
+    void everyReplacementStringAndAnAppendedArgument() throws Exception {
+        Outcome o = run("--dry-run", "echo", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", ":::", "/a/b.c/d.txt", "x y");
+        assertThat(o.err()).isEmpty();
+        assertThat(o.out()).isEqualTo("echo /a/b.c/d.txt /a/b.c/d d.txt /a/b.c d 1\necho 'x y' 'x y' 'x y' . 'x y' 2\n");
+        assertThat(run("--dry-run", "echo", ":::", "a").out()).isEqualTo("echo a\n");
+        assertThat(run("--dry-run", "-j", "1", "echo", "{%}", "{2}-{1}", "{2.}", ":::", "a", ":::", "b.x").out())
+                .isEqualTo("echo 1 b.x-a b\n");
+    }
+
+    @Test
+    void severalSourcesGiveEveryCombinationInOrderWithTags() throws Exception {
+        Outcome o = run("-k", "--tag", "echo", "{1}{2}", ":::", "a", "b", ":::", "1", "2");
+        assertThat(o.exit()).isZero();
+        assertThat(o.out()).isEqualTo("a 1\ta1\na 2\ta2\nb 1\tb1\nb 2\tb2\n");
+    }
+
+    @Test
+    void argumentsFromStdinAndFromFiles() throws Exception {
+        assertThat(RunCli.run(RunCli.procpool("-k", "echo"), "a\nb c\n", dir).out()).isEqualTo("a\nb c\n");
+        Files.writeString(dir.resolve("args"), "x\ny\n");
+        assertThat(run("-k", "echo", "{}", "{#}", "::::", "args").out()).isEqualTo("x 1\ny 2\n");
+    }
+
+    @Test
+    void exitStatusCountsFailedJobs() throws Exception {
+        assertThat(run("exit", ":::", "0", "1", "2", "0").exit()).isEqualTo(2);
+        assertThat(run("true", ":::", "1").exit()).isZero();
+        assertThat(run("/no/such/program", ":::", "1").exit()).isEqualTo(1);
+    }
+
+    @Test
+    void haltNowOnTheFirstFailureExitsWithItsCode() throws Exception {
+        Outcome o = run("-j", "1", "--halt", "now,fail=1", "echo {}; exit {}", ":::", "0", "3", "0", "0");
+        assertThat(o.exit()).isEqualTo(3);
+        assertThat(o.out()).isEqualTo("0\n3\n");
+    }
+
+    @Test
+    void aTimeoutKillsAJobThatIgnoresSigtermAndIsLogged() throws Exception {
+        Path log = dir.resolve("log");
+        Outcome o = run("--timeout", "300ms", "--joblog", log.toString(), "trap '' TERM; sleep {}", ":::", "30");
+        assertThat(o.exit()).isEqualTo(1);
+        assertThat(o.err()).contains("killed because it timed out");
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines.get(0)).isEqualTo("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+        assertThat(lines.get(1)).matches("1\t:\t\\d+\\.\\d{3}\t +\\d+\\.\\d{3}\t0\t0\t-1\t(9|15)\ttrap '' TERM; sleep 30");
+    }
+
+    @Test
+    void joblogThenResumeAndResumeFailed() throws Exception {
+        Path log = dir.resolve("log");
+        assertThat(run("--joblog", "log", "echo {}; exit {}", ":::", "0", "1").exit()).isEqualTo(1);
+        assertThat(Files.readAllLines(log)).hasSize(3);
+        assertThat(run("--joblog", "log", "--resume", "echo {}; exit {}", ":::", "0", "1", "0").out()).isEqualTo("0\n");
+        assertThat(Files.readAllLines(log)).hasSize(4);
+        Outcome again = run("--joblog", "log", "--resume-failed", "echo {}; exit {}", ":::", "0", "1", "0");
+        assertThat(again.out()).isEqualTo("1\n");
+        assertThat(again.exit()).isEqualTo(1);
+    }
+
+    @Test
+    void retriesRunAFailingJobAgain() throws Exception {
+        Outcome o = run("--retries", "3", "echo {} >> tries; [ $(wc -l < tries) -ge 2 ]", ":::", "x");
+        assertThat(o.exit()).isZero();
+        assertThat(Files.readAllLines(dir.resolve("tries"))).hasSize(2);
+    }
+
+    @Test
+    void resultsDirectoryKeepsEachJobsOutput() throws Exception {
+        Outcome o = run("--results", "res", "echo {}; echo e{} >&2", ":::", "a", "b/c");
+        assertThat(o.out()).isEmpty();
+        assertThat(Files.readString(dir.resolve("res/1/a/stdout"))).isEqualTo("a\n");
+        assertThat(Files.readString(dir.resolve("res/1/a/stderr"))).isEqualTo("ea\n");
+        assertThat(Files.readString(dir.resolve("res/1/b\\_c/stdout"))).isEqualTo("b/c\n");
+        assertThat(Files.readString(dir.resolve("res/1/a/seq"))).isEqualTo("1");
+    }
+
+    @Test
+    void jsonSummaryAndTotalTimeout() throws Exception {
+        Outcome o = run("--json", "--total-timeout", "1s", "-j", "2", "sleep", ":::", "0", "30");
+        assertThat(o.exit()).isEqualTo(1);
+        assertThat(o.out()).startsWith("{\"jobs\":2,\"succeeded\":1,").contains("\"killed\":1");
+    }
+
+    @Test
+    void outputOfConcurrentJobsNeverMixesWithinALine() throws Exception {
+        Outcome o = run("-j", "4", "for i in 1 2 3 4 5 6 7 8 9 10; do printf '%s-%s-%s\\n' {} $i {}; done", ":::",
+                "aa", "bb", "cc", "dd", "ee", "ff", "gg", "hh");
+        assertThat(o.out().lines()).hasSize(80).allMatch(l -> l.matches("(\\w\\w)-\\d+-\\1"));
+    }
+
+    @Test
+    void badInputIsOneLineAndExit255() throws Exception {
+        for (String[] args : List.of(new String[] {"--bogus", "x"}, new String[] {"--timeout", "abc", "true", ":::", "1"},
+                new String[] {"true", "::::", "/no/such/file"}, new String[] {"--halt", "sometimes", "true", ":::", "1"},
+                new String[] {"-j", "many", "true", ":::", "1"})) {
+            Outcome o = run(args);
+            assertThat(o.exit()).as(String.join(" ", args)).isEqualTo(255);
+            assertThat(o.err()).as(String.join(" ", args)).startsWith("procpool: ").doesNotContain("\tat ");
+        }
+    }
+}
