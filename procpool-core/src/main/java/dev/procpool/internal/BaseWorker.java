@@ -362,16 +362,9 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public boolean await(Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (!settled) {
-                if (nanos <= 0) {
-                    return false;
-                }
-                nanos = changed.awaitNanos(nanos);
-            }
-            return true;
+            return Waits.awaitLocked(changed, () -> settled, timeout.toNanos());
         } finally {
             lock.unlock();
         }

@@ -311,19 +311,12 @@ public final class PoolImpl implements Pool {
 
     @Override
     public boolean awaitBatch(long batchId, Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (true) {
+            return Waits.awaitLocked(changed, () -> {
                 int[] left = batchRemaining.get(batchId);
-                if (left == null || left[0] == 0) {
-                    return true;
-                }
-                if (nanos <= 0) {
-                    return false;
-                }
-                nanos = changed.awaitNanos(nanos);
-            }
+                return left == null || left[0] == 0;
+            }, timeout.toNanos());
         } finally {
             lock.unlock();
         }
@@ -1110,12 +1103,7 @@ public final class PoolImpl implements Pool {
 
     @Override
     public boolean isFull() {
-        lock.lock();
-        try {
-            return waitingLocked() >= options.queueCapacity();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> waitingLocked() >= options.queueCapacity());
     }
 
     @Override
@@ -1124,6 +1112,16 @@ public final class PoolImpl implements Pool {
         try {
             return new PoolStats(submitted, queue.size(), running, completed, failed, timedOut, cancelled, retried,
                     workersStarted, workersRecycled, workersDied, workers.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reads state under the lock; for the one-line getters. */
+    private <T> T locked(java.util.function.Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
         } finally {
             lock.unlock();
         }
@@ -1222,36 +1220,19 @@ public final class PoolImpl implements Pool {
 
     @Override
     public boolean isShutdown() {
-        lock.lock();
-        try {
-            return shutdown;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> shutdown);
     }
 
     @Override
     public boolean isTerminated() {
-        lock.lock();
-        try {
-            return terminated;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> terminated);
     }
 
     @Override
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (!terminated) {
-                if (nanos <= 0) {
-                    return false;
-                }
-                nanos = changed.awaitNanos(nanos);
-            }
-            return true;
+            return Waits.awaitLocked(changed, () -> terminated, timeout.toNanos());
         } finally {
             lock.unlock();
         }
@@ -1259,16 +1240,9 @@ public final class PoolImpl implements Pool {
 
     @Override
     public boolean join(Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (endedLocked() < submitted) {
-                if (nanos <= 0) {
-                    break;
-                }
-                nanos = changed.awaitNanos(nanos);
-            }
-            if (endedLocked() == submitted) {
+            if (Waits.awaitLocked(changed, () -> endedLocked() == submitted, timeout.toNanos())) {
                 return true;
             }
         } finally {
