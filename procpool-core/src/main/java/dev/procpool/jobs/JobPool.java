@@ -108,6 +108,8 @@ public final class JobPool implements AutoCloseable {
             return t;
         });
         loop.setRemoveOnCancelPolicy(true);
+        // a group's pending timeout must not hold up close()
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         try {
             this.pool = Pool.create(PoolOptions.builder()
                     .name(name)
@@ -387,6 +389,9 @@ public final class JobPool implements AutoCloseable {
     }
 
     private void groupTimedOut(JobGroup g) {
+        if (g.jobs().stream().allMatch(JobHandle::isDone)) {
+            return; // it ended in time
+        }
         g.markTimedOut();
         for (JobHandle jh : g.jobs()) {
             Handle h = (Handle) jh;

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SeedDocSyncTest {
     /** The seed tests whose every tagged region must appear in the doc. */
     private static final List<String> DOCUMENTED = List.of(
-            "ProcessControllerSeedTest", "DiracProcessPoolSeedTest", "PyworkersSeedTest");
+            "ProcessControllerSeedTest", "DiracProcessPoolSeedTest", "PyworkersSeedTest", "PyExPoolSeedTest");
 
     private static final Pattern SNIPPET = Pattern.compile(
             "<!-- snippet: (\\w+)#(\\w+) -->\\n```java\\n(.*?)```", Pattern.DOTALL);
