@@ -9,11 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -24,7 +21,7 @@ import java.util.List;
  * a bare JVM.
  *
  * <p>The archive is a file under {@code ~/.cache/procpool/cds} (or {@code $XDG_CACHE_HOME}, or the
- * {@code procpool.cds.dir} system property) named by a hash of everything that makes it valid:
+ * {@code procpool.cds.dir} system property) named by a checksum of everything that makes it valid:
  * the java executable, every classpath jar's path, size and modification time, and the JVM
  * arguments. One worker at a time creates it ({@code <hash>.lock}, taken atomically, stale after a
  * minute), to a temporary file moved into place only if that worker exits normally; a worker that
@@ -77,35 +74,42 @@ final class ClassDataSharing {
             if (!isOwnJava(javaExecutable) || Runtime.version().feature() < 13) {
                 return Plan.NONE;
             }
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            update(digest, javaExecutable.toRealPath().toString());
-            update(digest, System.getProperty("java.vm.version", ""));
+            // a checksum, not a cryptographic hash: a clash only means an archive the JVM then
+            // checks and ignores, and a message digest would cost the first worker ~20 ms of set-up
+            java.util.zip.CRC32C digest = new java.util.zip.CRC32C();
+            java.util.zip.CRC32 digest2 = new java.util.zip.CRC32();
+            StringBuilder key = new StringBuilder();
+            key.append(javaExecutable.toRealPath()).append('\0').append(System.getProperty("java.vm.version", "")).append('\0');
             for (String entry : classpath) {
                 Path p = Path.of(entry);
                 if (!entry.endsWith(".jar") || !Files.isRegularFile(p) || hasManifestClassPath(p)) {
                     return Plan.NONE;
                 }
-                update(digest, p.toRealPath() + "|" + Files.size(p) + "|" + Files.getLastModifiedTime(p).toMillis());
+                key.append(p.toRealPath()).append('|').append(Files.size(p)).append('|')
+                        .append(Files.getLastModifiedTime(p).toMillis()).append('\0');
             }
             for (String arg : jvmArgs) {
-                update(digest, arg);
+                key.append(arg).append('\0');
             }
+            byte[] keyBytes = key.toString().getBytes(StandardCharsets.UTF_8);
+            digest.update(keyBytes);
+            digest2.update(keyBytes);
             Path dir = cacheDir();
             Files.createDirectories(dir);
-            String key = HexFormat.of().formatHex(digest.digest(), 0, 16);
-            Path archive = dir.resolve(key + ".jsa");
+            String name = String.format("%08x%08x%08x", digest.getValue(), digest2.getValue(), keyBytes.length);
+            Path archive = dir.resolve(name + ".jsa");
             if (Files.isRegularFile(archive)) {
                 markUsed(archive);
                 return new Plan(List.of("-XX:SharedArchiveFile=" + archive, LOGS_OFF), null, null, archive);
             }
-            Path lock = dir.resolve(key + ".lock");
+            Path lock = dir.resolve(name + ".lock");
             if (!takeLock(lock)) {
                 return Plan.NONE; // another worker is creating it right now
             }
             prune(dir);
-            Path creating = dir.resolve(key + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+            Path creating = dir.resolve(name + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
             return new Plan(List.of("-XX:ArchiveClassesAtExit=" + creating, LOGS_OFF), creating, lock, archive);
-        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return Plan.NONE; // no cache directory, unreadable jar...: start without an archive
         }
     }
@@ -175,11 +179,6 @@ final class ClassDataSharing {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("procpool").resolve("cds");
-    }
-
-    private static void update(MessageDigest digest, String s) {
-        digest.update(s.getBytes(StandardCharsets.UTF_8));
-        digest.update((byte) 0);
     }
 
     static List<String> split(String classpath) {

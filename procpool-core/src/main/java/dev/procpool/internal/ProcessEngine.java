@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * stderr was read to the end, so the tail in the error message is complete.
  */
 final class ProcessEngine extends Engine {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Created only where /dev/urandom cannot be read: its set-up costs the first worker ~25 ms. */
+    private static volatile SecureRandom fallbackRandom;
     private static final int PRELOAD_MAX = 60 * 1024;
 
     private final String name;
@@ -80,7 +81,7 @@ final class ProcessEngine extends Engine {
         this.loader = loader;
         this.listener = listener;
         byte[] s = new byte[16];
-        RANDOM.nextBytes(s);
+        randomBytes(s);
         this.secret = HexFormat.of().formatHex(s);
         int port;
         try {
@@ -145,6 +146,23 @@ final class ProcessEngine extends Engine {
 
     String name() {
         return name;
+    }
+
+    /** Unpredictable bytes for a worker's secret, from the kernel's generator. */
+    private static void randomBytes(byte[] out) {
+        try (java.io.FileInputStream urandom = new java.io.FileInputStream("/dev/urandom")) {
+            if (urandom.readNBytes(out, 0, out.length) == out.length) {
+                return;
+            }
+        } catch (IOException e) {
+            // not on Linux, or no /dev: the JDK's generator below
+        }
+        SecureRandom r = fallbackRandom;
+        if (r == null) {
+            r = new SecureRandom();
+            fallbackRandom = r;
+        }
+        r.nextBytes(out);
     }
 
     /**
