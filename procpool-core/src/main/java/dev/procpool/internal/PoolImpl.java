@@ -806,6 +806,22 @@ public final class PoolImpl implements Pool {
         return waiting;
     }
 
+    /**
+     * Retires a worker on purpose (task or memory limit, idle, restart): it takes no more tasks,
+     * answers those it has, and exits; replacements come from {@link #dispatchLocked}.
+     *
+     * @return whether it was working until now
+     */
+    private boolean retireLocked(PWorker w, Actions actions) {
+        if (w.retiring || w.condemned) {
+            return false;
+        }
+        w.retiring = true;
+        workersRecycled++;
+        actions.endInput.add(w);
+        return true;
+    }
+
     /** After shutdown: workers with nothing left to do are told to exit. */
     private void retireIfDoneLocked(Actions actions) {
         if (!shutdown || !queue.isEmpty()) {
@@ -840,12 +856,9 @@ public final class PoolImpl implements Pool {
             long now = System.nanoTime();
             int active = activeWorkersLocked();
             for (PWorker w : workers) {
-                if (active > options.minWorkers() && w.ready && !w.retiring && !w.condemned && w.inflight.isEmpty()
-                        && now - w.idleSince > options.idleTimeout().toNanos()) {
-                    w.retiring = true;
-                    workersRecycled++;
+                if (active > options.minWorkers() && w.ready && w.inflight.isEmpty()
+                        && now - w.idleSince > options.idleTimeout().toNanos() && retireLocked(w, actions)) {
                     active--;
-                    actions.endInput.add(w);
                 }
             }
         } finally {
@@ -911,16 +924,8 @@ public final class PoolImpl implements Pool {
             if (w.inflight.isEmpty()) {
                 w.idleSince = System.nanoTime();
             }
-            if (!w.retiring && !w.condemned && options.maxTasksPerWorker() > 0
-                    && w.tasksDone >= options.maxTasksPerWorker()) {
-                w.retiring = true;
-                workersRecycled++;
-                actions.endInput.add(w);
-            }
-            if (overMemory && !w.retiring && !w.condemned) {
-                w.retiring = true;
-                workersRecycled++;
-                actions.endInput.add(w);
+            if (overMemory || options.maxTasksPerWorker() > 0 && w.tasksDone >= options.maxTasksPerWorker()) {
+                retireLocked(w, actions);
             }
             dispatchLocked(actions);
         } finally {
@@ -1140,11 +1145,7 @@ public final class PoolImpl implements Pool {
         lock.lock();
         try {
             for (PWorker w : workers) {
-                if (!w.retiring && !w.condemned) {
-                    w.retiring = true;
-                    workersRecycled++;
-                    actions.endInput.add(w);
-                }
+                retireLocked(w, actions);
             }
             dispatchLocked(actions);
         } finally {
