@@ -231,6 +231,25 @@ class PoolTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    void tasksAskedBackFromABusyWorkerAreNeverInterrupted(WorkerType type) throws Exception {
+        try (Pool pool = Pool.create(options(2).minWorkers(2).workerTypes(type).build())) {
+            List<TaskHandle<Integer>> hs = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) {
+                int sleep = i % 4; // quick and slightly slow tasks mixed: pipelining, then asking back
+                hs.add(pool.submit(() -> {
+                    Thread.sleep(sleep);
+                    return sleep;
+                }));
+            }
+            for (TaskHandle<Integer> h : hs) {
+                get(h); // an interrupted task would fail here with InterruptedException
+            }
+            assertThat(pool.stats().completed()).isEqualTo(1500);
+        }
+    }
+
     @Test
     void unserializableTasksAreRefusedAtSubmit() throws Exception {
         try (Pool pool = Pool.create(options(1).build())) {

@@ -69,6 +69,12 @@ abstract class Engine {
     /** Interrupts the call if it runs; answers it as cancelled if it has not started. */
     abstract void cancel(long callId);
 
+    /**
+     * Answers the call as cancelled if it still waits in the worker's queue; otherwise lets it run
+     * and be answered as usual. Never interrupts.
+     */
+    abstract void recall(long callId);
+
     /** No more calls: the engine answers the ones it has, says bye and ends. */
     abstract void endInput();
 

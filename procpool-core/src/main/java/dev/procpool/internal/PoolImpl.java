@@ -761,10 +761,10 @@ public final class PoolImpl implements Pool {
 
     /**
      * When a worker is idle and nothing is queued, asks back the tasks waiting behind a task that
-     * turned out slow on another worker: a CANCEL for each; the worker answers at once for those
+     * turned out slow on another worker: a RECALL for each; the worker answers at once for those
      * that have not started, and they come back to the queue ({@link #answered}); one that did
-     * start just finishes there. So a task runs at most once, and quick tasks do not wait behind a
-     * slow one while a worker is free.
+     * start just finishes there, never interrupted. So a task runs once, and quick tasks do not
+     * wait behind a slow one while a worker is free.
      */
     private void stealLocked(Actions actions) {
         boolean someoneIdle = false;
@@ -790,7 +790,7 @@ public final class PoolImpl implements Pool {
             for (PTask<?> t : w.inflight) {
                 if (!first && !t.stolen && !t.state.isTerminal()) {
                     t.stolen = true;
-                    actions.cancels.add(() -> w.engine().cancel(t.id));
+                    actions.cancels.add(() -> w.engine().recall(t.id));
                 }
                 first = false;
             }

@@ -227,6 +227,11 @@ final class ProcessEngine extends Engine {
     }
 
     @Override
+    void recall(long callId) {
+        channel.send(Frames.RECALL, callId, true);
+    }
+
+    @Override
     void endInput() {
         channel.send(Frames.END_INPUT, 0, true);
     }

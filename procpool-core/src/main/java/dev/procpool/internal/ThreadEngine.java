@@ -66,13 +66,24 @@ final class ThreadEngine extends Engine {
     /** As a process worker does: interrupt if running, answer at once if still queued. */
     @Override
     void cancel(long callId) {
+        withdraw(callId, true);
+    }
+
+    @Override
+    void recall(long callId) {
+        withdraw(callId, false);
+    }
+
+    private void withdraw(long callId, boolean interruptIfRunning) {
         boolean removed = false;
         synchronized (lock) {
             if (finished) {
                 return;
             }
             if (current == callId) {
-                thread.interrupt();
+                if (interruptIfRunning) {
+                    thread.interrupt();
+                }
                 return;
             }
             for (java.util.Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
@@ -82,7 +93,7 @@ final class ThreadEngine extends Engine {
                     break;
                 }
             }
-            if (!removed) {
+            if (!removed && interruptIfRunning) {
                 cancelled.add(callId);
             }
         }

@@ -226,7 +226,10 @@ public final class ChildMain {
                 queue.add(f);
                 break;
             case Frames.CANCEL:
-                cancel(f.id);
+                cancel(f.id, true);
+                break;
+            case Frames.RECALL:
+                cancel(f.id, false);
                 break;
             case Frames.PING:
                 ch.send(Frames.PONG, f.id, true);
@@ -262,15 +265,19 @@ public final class ChildMain {
     }
 
     /**
-     * Interrupts the call if it runs; answers it at once if it still waits in the queue (so the
-     * controller can give it to another worker, knowing it will never run here); otherwise (taken
-     * by the task thread but not yet started) marks it, and the task thread answers it.
+     * CANCEL ({@code interruptIfRunning}): interrupts the call if it runs; answers it at once if it
+     * still waits in the queue (so the controller can give it to another worker, knowing it will
+     * never run here); otherwise (taken by the task thread but not yet started) marks it, and the
+     * task thread answers it. RECALL: only the queued case; a call that has left the queue runs
+     * and is answered as usual.
      */
-    private void cancel(long id) {
+    private void cancel(long id, boolean interruptIfRunning) {
         boolean removed = false;
         synchronized (lock) {
             if (current == id) {
-                taskThread.interrupt();
+                if (interruptIfRunning) {
+                    taskThread.interrupt();
+                }
                 return;
             }
             for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
@@ -281,8 +288,8 @@ public final class ChildMain {
                     break;
                 }
             }
-            if (!removed) {
-                cancelled.add(id);
+            if (!removed && interruptIfRunning) {
+                cancelled.add(id); // taken by the task thread, not started: it answers it
             }
         }
         if (removed) {

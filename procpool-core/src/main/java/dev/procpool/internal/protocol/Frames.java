@@ -29,6 +29,8 @@ public final class Frames {
     public static final byte PING = 21;
     public static final byte END_INPUT = 22;
     public static final byte STOP = 23;
+    /** Withdraw a call that has not started; unlike CANCEL it never interrupts a running one. */
+    public static final byte RECALL = 24;
 
     // ERROR payload kinds
     /** The task or function threw. */
@@ -50,6 +52,6 @@ public final class Frames {
 
     /** Whether {@code type} is a frame a controller may send. */
     public static boolean fromController(byte type) {
-        return type >= WELCOME && type <= STOP;
+        return type >= WELCOME && type <= RECALL;
     }
 }
