@@ -1,7 +1,7 @@
 package dev.procpool.internal;
 
 /** Signal names for exit codes, as a shell reports them (Linux numbering). */
-final class Signals {
+public final class Signals {
     private static final String[] NAMES = {
         null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
         "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
@@ -21,6 +21,12 @@ final class Signals {
         if (n <= 0 || n > 64) {
             return null;
         }
-        return n < NAMES.length ? NAMES[n] : "SIGRT" + n;
+        String name = name(n);
+        return name != null ? name : "SIGRT" + n;
+    }
+
+    /** The name of signal {@code n} (1 to 31), or null. */
+    public static String name(int n) {
+        return n > 0 && n < NAMES.length ? NAMES[n] : null;
     }
 }

@@ -117,12 +117,8 @@ public final class JobResult {
                 + error().map(e -> ", " + e).orElse("") + "]";
     }
 
-    private static final String[] SIGNALS = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP",
-        "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM",
-        "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
-        "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"};
-
     static String signalName(int n) {
-        return n < SIGNALS.length ? SIGNALS[n] : "SIG" + n;
+        String name = dev.procpool.internal.Signals.name(n);
+        return name != null ? name : "SIG" + n;
     }
 }
