@@ -14,6 +14,10 @@ public final class Frames {
     /** Largest frame accepted; a larger length is treated as garbage on the channel. */
     public static final int MAX_FRAME = 512 << 20;
 
+    // Type numbers are allotted in blocks so that capabilities can add frames without clashing:
+    // worker -> controller 1..15 (core 1-5, agent messaging 6-9, log events 10-12),
+    // controller -> worker 16..47 (core 16-24, agent messaging 25-29, remote 30-39).
+
     // worker -> controller
     public static final byte HELLO = 1;
     public static final byte RESULT = 2;
@@ -47,11 +51,11 @@ public final class Frames {
 
     /** Whether {@code type} is a frame a worker may send. */
     public static boolean fromWorker(byte type) {
-        return type >= HELLO && type <= BYE;
+        return type >= HELLO && type <= 15;
     }
 
     /** Whether {@code type} is a frame a controller may send. */
     public static boolean fromController(byte type) {
-        return type >= WELCOME && type <= RECALL;
+        return type >= WELCOME && type <= 47;
     }
 }
