@@ -47,6 +47,12 @@ public final class Main implements Runnable {
 
     /** Runs the command with {@code args} and exits the JVM with its exit code. */
     public static void main(String[] args) {
+        // procpool run starts its jobs from this JVM: VFORK spawns about twice as fast as the default
+        // POSIX_SPAWN (which execs a helper first). It must be chosen before the first process
+        // starts; JDK 21+ deprecates it and warns, so there the default stays.
+        if (Runtime.version().feature() < 21 && System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+            System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -47,22 +47,32 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>One design with {@link Pool}.</b> A job is a {@link Task} on a {@code Pool} of process
- * workers, the <em>job hosts</em> (one per slot): the host starts the job's process, enforces its
- * timeout and restarts itself (so a timed-out job does not cost a JVM), and kills the job's process
- * tree on timeout or cancel. Because the job's process is a child of a host and not of the
- * controller, a controller that dies (even by SIGKILL) takes every job with it: each host notices
- * the lost connection within milliseconds and kills its descendants, and a per-host reaper kills
- * the jobs' escaped grandchildren (see {@code JobHost}). The pool keeps its own queue and hands the
- * {@code Pool} a job only when a slot is free, so that {@code onStart} runs just before the job
- * starts, as in PyExPool.
+ * <p><b>One design with {@link Pool}.</b> A job is a {@link Task} on a {@code Pool} whose workers
+ * are the <em>job hosts</em> (one per slot): the host starts the job's process, enforces its
+ * timeout and restarts, and kills the job's process tree on timeout or cancel. The pool keeps its
+ * own queue and hands the {@code Pool} a job only when a slot is free, so that {@code onStart} runs
+ * just before the job starts, as in PyExPool. Hosts are of one of two kinds ({@link Builder#hosts}):
+ * <ul>
+ * <li>{@link WorkerType#THREAD} (the default): threads of this JVM start the jobs. Nothing to start
+ * up, and each job costs one spawn and no round trip: the fastest choice.
+ * <li>{@link WorkerType#PROCESS}: one job-host JVM per slot, for a controller whose own heap or
+ * threads should not be involved in starting processes (a very large heap makes every spawn of
+ * this JVM dearer), or which wants the hosts' own {@link WorkerOptions}.
+ * </ul>
+ * Either way a controller that dies, even by SIGKILL, takes every job with it: each job carries a
+ * mark in its environment, and a reaper process started with the first job kills every marked
+ * process when the JVM that started them is gone (see {@code JobHost}); process hosts also notice
+ * the lost connection within milliseconds and kill their descendants.
  *
  * <p>Defaults: {@code slots} the number of CPUs; {@code name} "jobs"; {@code grace} 1 s between
- * SIGTERM and SIGKILL when a job times out; {@code closeTimeout} 60 s; job hosts with
- * {@link WorkerOptions#defaults()}, their stdout and stderr passed through unprefixed (so a job's
- * inherited output reaches the controller's stdout and stderr line by line), and on JDK 17 to 20 the
- * {@code VFORK} launch mechanism, which starts processes about twice as fast (deprecated on later
- * JDKs, where the default is kept).
+ * SIGTERM and SIGKILL when a job times out; {@code closeTimeout} 60 s; thread hosts. Process hosts
+ * use {@link WorkerOptions#defaults()}, their stdout and stderr passed through unprefixed (so a
+ * job's inherited output reaches the controller's stdout and stderr line by line), and on JDK 17 to
+ * 20 the {@code VFORK} launch mechanism, which starts processes about twice as fast (deprecated on
+ * later JDKs, where the default is kept). Thread hosts start processes with this JVM's launch
+ * mechanism, which only the JVM's command line can choose
+ * ({@code -Djdk.lang.Process.launchMechanism}); {@code procpool run} picks {@code VFORK} on JDK 17
+ * to 20.
  *
  * <p><b>Threads.</b> Callbacks ({@code onStart}, {@code onDone}, group callbacks) run on the pool's
  * single job thread, {@code procpool-jobs-<name>}, one at a time, in the order things happen; an
@@ -115,7 +125,7 @@ public final class JobPool implements AutoCloseable {
                     .name(name)
                     .minWorkers(b.prestart ? slots : 0)
                     .maxWorkers(slots)
-                    .workerTypes(WorkerType.PROCESS)
+                    .workerTypes(b.hosts)
                     .workerOptions(hostOptions)
                     .build());
         } catch (WorkerStartException | RuntimeException e) {
@@ -507,6 +517,7 @@ public final class JobPool implements AutoCloseable {
         private Duration closeTimeout = Duration.ofSeconds(60);
         private WorkerOptions hostOptions = WorkerOptions.defaults();
         private boolean prestart;
+        private WorkerType hosts = WorkerType.THREAD;
 
         private Builder() {
         }
@@ -540,9 +551,25 @@ public final class JobPool implements AutoCloseable {
             return this;
         }
 
-        /** Options of the job-host JVMs (heap, JVM arguments...); their output handler is replaced. */
+        /**
+         * Options of the job hosts (for process hosts: heap, JVM arguments...); their output
+         * handler is replaced.
+         */
         public Builder hostOptions(WorkerOptions options) {
             this.hostOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Which kind of job host starts the jobs: {@link WorkerType#THREAD} (the default, threads
+         * of this JVM) or {@link WorkerType#PROCESS} (a job-host JVM per slot); see the class Javadoc.
+         */
+        public Builder hosts(WorkerType type) {
+            Objects.requireNonNull(type, "type");
+            if (type == WorkerType.REMOTE) {
+                throw new IllegalArgumentException("jobs run on THREAD or PROCESS hosts, not " + type);
+            }
+            this.hosts = type;
             return this;
         }
 

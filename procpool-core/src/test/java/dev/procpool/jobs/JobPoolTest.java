@@ -3,6 +3,7 @@ package dev.procpool.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.WorkerType;
 import dev.procpool.testing.Deadlines;
 import dev.procpool.testing.LeakCheck;
 import java.io.IOException;
@@ -16,27 +17,33 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The jobs API with real processes: outcomes, output destinations, callbacks, timeouts that kill
  * whole trees (also grandchildren re-parented to init), restarts, groups, cancel and join.
- * One pool serves the whole class, so its job-host JVMs start once.
+ * One pool serves the whole class, so its job hosts start once; each kind of host runs every test
+ * (the subclasses).
  */
-class JobPoolTest {
-    private static JobPool pool;
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class JobPoolTest {
+    private JobPool pool;
 
     @TempDir
     Path dir;
 
+    /** The kind of job host under test. */
+    abstract WorkerType hosts();
+
     @BeforeAll
-    static void startPool() throws Exception {
-        pool = JobPool.builder().name("test-jobs").slots(2).grace(Duration.ofMillis(300)).build();
+    void startPool() throws Exception {
+        pool = JobPool.builder().name("test-jobs").slots(2).grace(Duration.ofMillis(300)).hosts(hosts()).build();
     }
 
     @AfterAll
-    static void closePool() {
+    void closePool() {
         pool.close();
         new LeakCheck().afterEach(null);
     }

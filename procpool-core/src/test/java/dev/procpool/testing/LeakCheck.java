@@ -16,8 +16,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * still there after the deadline is killed, by pid, and reported.
  */
 public final class LeakCheck implements AfterEachCallback {
-    /** Shared threads that live as long as the JVM by design. */
-    private static final List<String> LONG_LIVED = List.of("procpool-timer", "procpool-shutdown", "procpool-flusher");
+    /**
+     * Shared threads that live as long as the JVM by design, and the job hosts' pooled pipe readers
+     * (shared by every job pool of a JVM; idle ones end by themselves after a while).
+     */
+    private static final List<String> LONG_LIVED = List.of("procpool-timer", "procpool-shutdown", "procpool-flusher",
+            "procpool-job-output");
 
     @Override
     public void afterEach(ExtensionContext context) {

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The job-host side: runs one job's process inside a pool worker JVM, enforces its timeout and
- * restarts, and kills its whole process tree when it times out or is cancelled.
+ * The job-host side: runs one job's process from a job host (a pool worker: a thread of the
+ * controller, or a worker JVM), enforces its timeout and restarts, and kills its whole process tree
+ * when it times out or is cancelled.
  *
  * <p><b>How a job's process tree is found.</b> The JDK cannot start a child in a new process group
  * or session, or give it a parent-death signal. Wrapping every job in util-linux {@code setsid}
@@ -36,11 +37,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code /proc/PID/environ} carries its mark. (A program that scrubs its environment and
  * detaches escapes; so would it escape a process group by calling setsid itself.)
  *
- * <p><b>When the host dies.</b> The worker runtime kills the host's descendants and halts when the
- * controller goes away; escaped grandchildren are not descendants. So each host starts one
- * <em>reaper</em> ({@code setsid -f sh}), outside its own process tree, holding the read end of a
- * FIFO whose only writer is the host: when the host dies for any reason (controller gone, SIGKILL,
- * crash), the reaper reads EOF at once and kills every process marked with the host's pid.
+ * <p><b>When the host dies.</b> A worker JVM kills its descendants and halts when the controller
+ * goes away, but escaped grandchildren are not descendants, and a thread host dies with the
+ * controller without any last word. So each JVM that starts jobs starts one <em>reaper</em>
+ * ({@code setsid -f sh}), outside its own process tree, holding the read end of a FIFO whose only
+ * writer is that JVM (the JDK closes every other descriptor in the processes it starts): when the
+ * JVM dies for any reason (exit, controller gone, SIGKILL, crash), the reaper reads EOF at once and
+ * kills every process marked with the JVM's pid.
  */
 public final class JobHost {
     private static final String MARK = "PROCPOOL_JOB";
