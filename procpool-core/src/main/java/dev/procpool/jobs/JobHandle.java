@@ -40,8 +40,9 @@ public interface JobHandle {
     }
 
     /**
-     * Cancels it: a queued job never starts; a running one is killed with its process tree
-     * (SIGKILL). Its result is then {@link JobStatus#CANCELLED}.
+     * Cancels it: a queued job never starts; a running one is killed with its process tree as on a
+     * timeout (SIGTERM, then SIGKILL after the pool's grace), in the background. Its result is
+     * {@link JobStatus#CANCELLED} at once.
      * @return whether this call cancelled it (false if it had already ended)
      */
     boolean cancel();

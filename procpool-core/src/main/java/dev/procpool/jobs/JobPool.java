@@ -127,6 +127,8 @@ public final class JobPool implements AutoCloseable {
                     .maxWorkers(slots)
                     .workerTypes(b.hosts)
                     .workerOptions(hostOptions)
+                    // a cancelled job's host spends up to the grace killing its tree: not a hung host
+                    .grace(b.grace.plusSeconds(2))
                     .build());
         } catch (WorkerStartException | RuntimeException e) {
             loop.shutdownNow();

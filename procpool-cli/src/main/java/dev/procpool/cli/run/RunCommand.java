@@ -46,15 +46,15 @@ import picocli.CommandLine.Spec;
  * {@code procpool run}: GNU parallel's job runner on procpool's {@link JobPool}.
  *
  * <p>Inputs come from {@code :::} lists (several give every combination, the first varying
- * slowest), {@code ::::} files (one argument a line), or stdin (one a line, read to its end before
- * the first job starts). Each job's stdout and stderr are kept until it ends and printed together
+ * slowest), {@code ::::} files (one argument a line), or stdin (one a line; when stdin is the only
+ * source, jobs start as lines arrive, as in GNU parallel). Each job's stdout and stderr are kept until it ends and printed together
  * (GNU's default {@code --group}), so lines of different jobs never mix; with {@code -k} in input
  * order. A command line with shell syntax runs under {@code $PARALLEL_SHELL}, else {@code $SHELL},
  * else {@code /bin/sh}; a plain one is started directly.
  *
  * <p>Exit status as GNU parallel: 0 when all jobs succeeded, the number of failed jobs up to 100,
- * 101 for more, the failing job's exit code when {@code --halt} stopped the run on a failure, and
- * 255 for bad input or other errors.
+ * 101 for more, 255 for bad input or other errors; with {@code --halt}, GNU parallel's rules (the
+ * failing job's own status for a limit of one job, the percentage of failed jobs for a percentage).
  */
 @Command(name = "run", sortOptions = false, exitCodeOnInvalidInput = 255, exitCodeOnExecutionException = 255,
         description = {"Runs a command once per input, in parallel, GNU parallel style.",
@@ -120,6 +120,8 @@ public final class RunCommand implements Callable<Integer> {
     private Template template;
     private JobPool pool;
     private Iterator<List<String>> inputs;
+    /** Set instead of {@link #inputs} when the arguments stream from stdin. */
+    private StdinInputs stdinInputs;
     private long nextSeq;
     private int inflight;
     private int maxInflight;
@@ -149,6 +151,9 @@ public final class RunCommand implements Callable<Integer> {
     private Duration fixedTimeout;
     private long lastBar;
 
+    /** Marks the place of stdin among the sources (compared by identity). */
+    private static final List<String> STDIN = Collections.unmodifiableList(new ArrayList<>());
+
     private record Running(long seq, List<String> args, String command, int slot, int attempt, boolean[] killedByUs) {
     }
 
@@ -172,11 +177,13 @@ public final class RunCommand implements Callable<Integer> {
         if ((resume || resumeFailed) && joblog == null) {
             throw bad("--resume and --resume-failed need --joblog FILE");
         }
-        List<List<String>> all = product(sources);
+        boolean streaming = sources.size() == 1 && sources.get(0) == STDIN;
+        List<List<String>> all = streaming ? List.of() : product(readStdinSources(sources));
         total = all.size();
         if (dryRun) {
             long seq = 0;
-            for (List<String> args : all) {
+            Iterable<List<String>> each = streaming ? stdinLines() : all;
+            for (List<String> args : each) {
                 seq++;
                 stdout.write((template.expand(args, seq, (int) ((seq - 1) % slots) + 1) + "\n").getBytes(StandardCharsets.UTF_8));
             }
@@ -186,6 +193,9 @@ public final class RunCommand implements Callable<Integer> {
         skip = readJoblogSkips();
         openJoblog();
         inputs = all.iterator();
+        if (streaming) {
+            stdinInputs = new StdinInputs(this, this::feed);
+        }
         for (int i = 1; i <= slots; i++) {
             freeSlots.add(i);
         }
@@ -204,6 +214,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             synchronized (this) {
                 feed();
+            }
+            if (stdinInputs != null) {
+                stdinInputs.start(System.in);
             }
             boolean inTime = deadline == null ? await(null) : await(deadline);
             if (!inTime) {
@@ -252,15 +265,22 @@ public final class RunCommand implements Callable<Integer> {
         if (haltExit != null) {
             return haltExit;
         }
+        if (!haltRule.never() && haltRule.percent()) {
+            return percentFailed(); // GNU parallel: a percentage rule reports one even when it never halted
+        }
         int bad = failed + timedOut + killed;
         return Math.min(bad, 101);
+    }
+
+    private int percentFailed() {
+        return (int) Math.ceil((failed + timedOut) * 100.0 / Math.max(1, total));
     }
 
     // ---- feeding and finishing, under this object's lock ----
 
     private void feed() {
-        while (!halted && inflight < maxInflight && inputs.hasNext()) {
-            List<String> args = inputs.next();
+        while (!halted && inflight < maxInflight && inputReady()) {
+            List<String> args = nextInput();
             long seq = ++nextSeq;
             if (skip.contains(seq)) {
                 skipped++;
@@ -274,9 +294,25 @@ public final class RunCommand implements Callable<Integer> {
             int slot = freeSlots.isEmpty() ? 1 : freeSlots.pollFirst();
             submit(seq, args, slot, 1);
         }
-        if ((halted || !inputs.hasNext()) && inflight == 0) {
+        if ((halted || inputExhausted()) && inflight == 0) {
             finished.countDown();
         }
+    }
+
+    private boolean inputReady() {
+        return stdinInputs == null ? inputs.hasNext() : stdinInputs.ready();
+    }
+
+    private List<String> nextInput() {
+        if (stdinInputs == null) {
+            return inputs.next();
+        }
+        total++;
+        return stdinInputs.next();
+    }
+
+    private boolean inputExhausted() {
+        return stdinInputs == null ? !inputs.hasNext() : stdinInputs.exhausted();
     }
 
     private void submit(long seq, List<String> args, int slot, int attempt) {
@@ -338,30 +374,48 @@ public final class RunCommand implements Callable<Integer> {
         }
         summary.add(Json.job(r.seq(), r.args(), r.command(), result.status().name(), exitval, signal,
                 result.start().map(s -> s.toEpochMilli() / 1000.0).orElse(0.0), result.runtime().toMillis() / 1000.0));
-        checkHalt(ok, exitval == -1 ? 1 : exitval);
+        checkHalt(ok, signal != 0 ? 128 + signal : exitval);
         progress();
         feed();
     }
 
-    private void checkHalt(boolean ok, int exitval) {
+    /**
+     * GNU parallel's rules, after each job: the jobs that count (failed, succeeded or all done)
+     * reach N, or N% of all the jobs. The exit status of a halt on failures (or on done) is then the
+     * job's own status (128 + signal when a signal ended it) if the limit is one job, else the number
+     * of failed jobs (at most 101), or their percentage of all the jobs, rounded up.
+     */
+    private void checkHalt(boolean ok, int status) {
         if (halted || haltRule.never()) {
             return;
         }
-        int count = haltRule.onFailure() ? failed + timedOut : succeeded;
-        boolean matches = haltRule.onFailure() != ok;
-        if (!matches) {
-            return;
+        int count;
+        switch (haltRule.counted()) {
+            case FAIL -> {
+                if (ok) {
+                    return;
+                }
+                count = failed + timedOut;
+            }
+            case SUCCESS -> {
+                if (!ok) {
+                    return;
+                }
+                count = succeeded;
+            }
+            default -> count = (int) done;
         }
-        boolean trigger = haltRule.percent()
-                ? done >= 3 && count * 100.0 / done >= haltRule.value()
-                : count >= haltRule.value();
-        if (!trigger) {
+        // with streamed input the total is what has been read so far
+        double limit = haltRule.percent() ? Math.max(1, total) * haltRule.value() / 100.0 : haltRule.value();
+        if (count < limit) {
             return;
         }
         halted = true;
-        haltExit = haltRule.onFailure() ? exitval : 0;
-        stderr.println("procpool: This job " + (haltRule.onFailure() ? "failed" : "succeeded")
-                + "; halting (" + halt + ")");
+        haltExit = haltRule.counted() == Halt.Counted.SUCCESS ? 0
+                : limit == 1 ? status
+                : haltRule.percent() ? percentFailed()
+                : Math.min(failed + timedOut, 101);
+        stderr.println("procpool: This job " + (ok ? "succeeded" : "failed") + "; halting (" + halt + ")");
         if (haltRule.now()) {
             pool.shutdownNow();
         } else {
@@ -550,12 +604,7 @@ public final class RunCommand implements Callable<Integer> {
             sources.add(readLines(f));
         }
         if (sources.isEmpty()) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            List<String> lines = new ArrayList<>();
-            for (String line; (line = in.readLine()) != null; ) {
-                lines.add(line);
-            }
-            sources.add(lines);
+            sources.add(STDIN);
         }
         if (command.isEmpty() && sources.size() > 1) {
             throw bad("no command given (the arguments of several sources cannot be commands)");
@@ -565,12 +614,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private List<String> readLines(Path file) throws IOException {
         if (file.toString().equals("-")) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            List<String> lines = new ArrayList<>();
-            for (String line; (line = in.readLine()) != null; ) {
-                lines.add(line);
-            }
-            return lines;
+            return STDIN;
         }
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -579,6 +623,27 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw bad("cannot read input file '" + file + "': " + e.getMessage());
         }
+    }
+
+    /** Stdin as one of several sources: read whole, since every combination needs all of it. */
+    private static List<List<String>> readStdinSources(List<List<String>> sources) throws IOException {
+        List<List<String>> out = new ArrayList<>(sources);
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i) == STDIN) {
+                List<String> lines = new ArrayList<>();
+                for (List<String> line : stdinLines()) {
+                    lines.add(line.get(0));
+                }
+                out.set(i, lines);
+            }
+        }
+        return out;
+    }
+
+    /** Stdin's lines, read as iterated. */
+    private static Iterable<List<String>> stdinLines() {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        return () -> in.lines().map(List::of).iterator();
     }
 
     private static List<List<String>> product(List<List<String>> sources) {

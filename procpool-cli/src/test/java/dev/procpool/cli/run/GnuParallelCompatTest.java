@@ -69,6 +69,19 @@ class GnuParallelCompatTest {
         same(null, "-j", "1", "--halt", "now,fail=1", "echo {}; exit {}", ":::", "0", "3", "0", "0");
         same(null, "-j", "1", "--halt", "soon,fail=1", "echo {}; exit {}", ":::", "0", "4", "0");
         same(null, "-j", "1", "--halt", "now,success=1", "echo {}; exit {}", ":::", "3", "0", "5");
+        same(null, "-j", "1", "--halt", "soon,fail=2", "echo {}; exit {}", ":::", "0", "3", "0", "4", "5", "0");
+        same(null, "-j", "1", "--halt", "now,fail=50%", "echo {}; exit {}", ":::", "0", "3", "0", "4", "5", "0");
+        same(null, "-j", "1", "--halt", "soon,fail=30%", "echo {}; exit {}", ":::", "0", "3", "0", "4", "5", "0");
+        same(null, "-j", "1", "--halt", "now,fail=20%", "echo {}; exit {}", ":::", "1", "0", "0", "0", "0", "0");
+        same(null, "-j", "1", "--halt", "now,fail=10%", "echo {}; exit {}", ":::", "2", "0", "0", "0", "0", "0",
+                "0", "0", "0", "0");
+        same(null, "-j", "1", "--halt", "soon,done=3", "echo {}; exit {}", ":::", "0", "1", "0", "0", "0");
+        same(null, "-j", "1", "--halt", "now,fail=1", "echo {}; kill -TERM $$", ":::", "a", "b");
+    }
+
+    @Test
+    void stdinAsOneOfSeveralSources() throws Exception {
+        same("a\nb\n", "echo", "{1}{2}", "::::", "-", ":::", "1", "2");
     }
 
     @Test

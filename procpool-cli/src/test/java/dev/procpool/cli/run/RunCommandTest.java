@@ -43,6 +43,37 @@ class RunCommandTest {
     }
 
     @Test
+    void jobsStartAsStdinLinesArriveWithoutWaitingForItsEnd() throws Exception {
+        Process p = new ProcessBuilder(RunCli.procpool("echo", "got")).directory(dir.toFile()).start();
+        StringBuffer out = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = p.getInputStream()) {
+                for (int c; (c = in.read()) >= 0; ) {
+                    out.append((char) c);
+                }
+            } catch (java.io.IOException e) {
+                // the process ended
+            }
+        });
+        reader.start();
+        try {
+            var stdin = p.getOutputStream();
+            stdin.write("a\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            stdin.flush();
+            org.awaitility.Awaitility.await("the first line's job, stdin still open").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> out.toString().equals("got a\n"));
+            stdin.write("b\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            stdin.close();
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            reader.join(10_000);
+            assertThat(out.toString()).isEqualTo("got a\ngot b\n");
+            assertThat(p.exitValue()).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void exitStatusCountsFailedJobs() throws Exception {
         assertThat(run("exit", ":::", "0", "1", "2", "0").exit()).isEqualTo(2);
         assertThat(run("true", ":::", "1").exit()).isZero();
@@ -54,6 +85,37 @@ class RunCommandTest {
         Outcome o = run("-j", "1", "--halt", "now,fail=1", "echo {}; exit {}", ":::", "0", "3", "0", "0");
         assertThat(o.exit()).isEqualTo(3);
         assertThat(o.out()).isEqualTo("0\n3\n");
+    }
+
+    @Test
+    void haltOnFailuresExitsAsGnuParallel() throws Exception {
+        // fail=N: the number of failed jobs; fail=N%: their percentage of the jobs done, rounded up
+        assertThat(run("-j", "1", "--halt", "soon,fail=2", "exit", ":::", "0", "3", "0", "4", "5", "0").exit())
+                .isEqualTo(2);
+        assertThat(run("-j", "1", "--halt", "now,fail=50%", "exit", ":::", "0", "3", "0", "4", "5", "0").exit())
+                .isEqualTo(50);
+        assertThat(run("-j", "1", "--halt", "soon,fail=30%", "exit", ":::", "0", "3", "0", "4", "5", "0").exit())
+                .isEqualTo(34);
+        assertThat(run("-j", "1", "--halt", "now,success=1", "exit", ":::", "1", "0", "2").exit()).isZero();
+    }
+
+    @Test
+    void barShowsProgressOnStderr() throws Exception {
+        Outcome o = run("--bar", "-j", "1", "true", ":::", "1", "2", "3");
+        assertThat(o.exit()).isZero();
+        assertThat(o.out()).isEmpty();
+        assertThat(o.err()).contains("\r100% 3:0 [").endsWith("]\n");
+    }
+
+    @Test
+    void aTimeoutInPercentOfTheMedianRuntimeSendsSigtermFirst() throws Exception {
+        // three quick jobs set the median; the slow one is far past 300% of it and is asked to stop
+        Outcome o = run("-j", "1", "--timeout", "300%", "--joblog", "log",
+                "if [ {} = slow ]; then trap 'echo term > got-term; exit 7' TERM; sleep 30 & wait; else sleep 0.1; fi",
+                ":::", "a", "b", "c", "slow");
+        assertThat(o.exit()).isEqualTo(1);
+        assertThat(o.err()).contains("killed because it timed out");
+        assertThat(dir.resolve("got-term")).as("the job's TERM trap ran").hasContent("term");
     }
 
     @Test

@@ -93,7 +93,8 @@ public final class JobHost {
                     timedOut = !awaitOutput(out, deadline) || !awaitOutput(err, deadline);
                 }
             } catch (InterruptedException e) {
-                killTree(p, mark, 0);
+                // cancelled: the same SIGTERM-then-SIGKILL as a timeout, so a job may clean up
+                killTree(p, mark, spec.graceMillis());
                 throw e;
             }
             if (timedOut) {
