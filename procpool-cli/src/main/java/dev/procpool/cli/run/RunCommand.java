@@ -372,8 +372,10 @@ public final class RunCommand implements Callable<Integer> {
             log(r, result, exitval, signal);
             output(r, result);
         }
-        summary.add(Json.job(r.seq(), r.args(), r.command(), result.status().name(), exitval, signal,
-                result.start().map(s -> s.toEpochMilli() / 1000.0).orElse(0.0), result.runtime().toMillis() / 1000.0));
+        if (json) {
+            summary.add(Json.job(r.seq(), r.args(), r.command(), result.status().name(), exitval, signal,
+                    result.start().map(s -> s.toEpochMilli() / 1000.0).orElse(0.0), result.runtime().toMillis() / 1000.0));
+        }
         checkHalt(ok, signal != 0 ? 128 + signal : exitval);
         progress();
         feed();
