@@ -1,0 +1,323 @@
+package dev.procpool.agents;
+
+import dev.procpool.Codec;
+import dev.procpool.JdkCodec;
+import dev.procpool.internal.protocol.Buf;
+import dev.procpool.internal.protocol.FrameChannel;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * The agent's side of its connection to the supervisor, in the agent's worker. The agent's thread
+ * sends and takes messages; a reader thread ({@code procpool-agent-reader-NAME}) fills the mailbox
+ * and records which agents have ended and which sends came back undeliverable; a flusher thread
+ * writes bursts of sends. Both threads end when the agent ends.
+ */
+final class AgentLink {
+    /** Past this many bytes sent without a flush of our own, a send writes (and waits for) the socket. */
+    private static final int MAX_UNFLUSHED = 256 * 1024;
+    private static final Object CLOSED = new Object();
+
+    final int id;
+    final String name;
+    private final Directory dir;
+    private final ClassLoader loader;
+    private final Codec codec = new JdkCodec();
+    private final Socket socket;
+    private final FrameChannel ch;
+    private final Mailbox mailbox;
+    private final Flusher flusher;
+    private final Thread reader;
+    private final AtomicIntegerArray ended;
+    private final Buf out = new Buf(256);
+    private final Map<String, Recipient> idsCache = new HashMap<>();
+    private final Map<Class<?>, int[]> listenersCache = new HashMap<>();
+    private volatile UndeliverableException undelivered;
+    private volatile boolean closing;
+    private long unflushed;
+    int lastSender = Agent.SUPERVISOR_ID;
+
+    private AgentLink(int id, Directory dir, Socket socket, FrameChannel ch, int mailboxCapacity, ClassLoader loader) {
+        this.id = id;
+        this.name = dir.names[id];
+        this.dir = dir;
+        this.loader = loader;
+        this.socket = socket;
+        this.ch = ch;
+        this.mailbox = new Mailbox(mailboxCapacity);
+        this.ended = new AtomicIntegerArray(dir.size());
+        this.flusher = new Flusher("procpool-agent-flusher-" + name);
+        this.reader = new Thread(this::readLoop, "procpool-agent-reader-" + name);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static AgentLink connect(int id, int incarnation, Directory dir, int port, String secret, int mailboxCapacity,
+            ClassLoader loader) throws IOException {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        try {
+            FrameChannel ch = new FrameChannel();
+            ch.connectQuietly(socket);
+            Buf hello = new Buf(64);
+            hello.writeInt(incarnation);
+            hello.writeString(secret);
+            ch.writeFirst(Wire.HELLO, id, hello.array(), 0, hello.size());
+            FrameChannel.Frame f = ch.read();
+            if (f.type != Wire.WELCOME) {
+                throw new IOException("the supervisor refused agent " + dir.describe(id) + " (frame " + f.type + ")");
+            }
+            ch.startWriting();
+            return new AgentLink(id, dir, socket, ch, mailboxCapacity, loader);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw new IOException("agent " + dir.describe(id) + " could not reach its supervisor at port " + port
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void readLoop() {
+        List<Object> batch = new ArrayList<>();
+        try {
+            while (true) {
+                FrameChannel.Frame f = ch.read();
+                switch (f.type) {
+                    case Wire.MESSAGE, Wire.TERM -> batch.add(f);
+                    case Wire.ENDED -> {
+                        if (f.id >= 0 && f.id < dir.size()) {
+                            ended.set((int) f.id, 1);
+                        }
+                    }
+                    case Wire.UNDELIVERABLE -> {
+                        String reason = new String(f.payload, StandardCharsets.UTF_8);
+                        undelivered = f.id < 0 ? new NoListenerException(reason) : new UndeliverableException(reason);
+                    }
+                    default -> throw new IOException("unexpected frame type " + f.type + " from the supervisor");
+                }
+                if (!batch.isEmpty() && (batch.size() >= 1024 || !ch.hasBufferedFrame())) {
+                    if (!closing) {
+                        mailbox.putAll(batch);
+                    }
+                    batch.clear();
+                }
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            // the agent ended (we closed the socket) or the supervisor went away
+        } finally {
+            mailbox.close(CLOSED);
+        }
+    }
+
+    Object next(long nanos) throws InterruptedException {
+        checkUndelivered();
+        Object item = mailbox.take(nanos);
+        if (item == null) {
+            return null;
+        }
+        if (item == CLOSED) {
+            mailbox.close(CLOSED); // every later call sees it too
+            throw new IllegalStateException("agent " + dir.describe(id) + " lost its connection to the supervisor");
+        }
+        FrameChannel.Frame f = (FrameChannel.Frame) item;
+        if (f.type == Wire.TERM) {
+            lastSender = Agent.SUPERVISOR_ID;
+            return new ResidentTerm();
+        }
+        lastSender = (int) f.id;
+        try {
+            return codec.decode(new ByteArrayInputStream(f.payload), loader);
+        } catch (IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("agent " + dir.describe(id) + " could not decode a message from agent "
+                    + dir.describe(lastSender) + ": " + e, e);
+        }
+    }
+
+    private void checkUndelivered() {
+        UndeliverableException u = undelivered;
+        if (u != null) {
+            undelivered = null;
+            throw u;
+        }
+    }
+
+    Recipient ids(String name) {
+        Recipient r = idsCache.get(name);
+        if (r == null) {
+            int[] ids = dir.idsOf(name);
+            if (ids.length == 0) {
+                throw new NoSuchAgentException("no agent is named '" + name + "'; the agents are "
+                        + String.join(", ", new java.util.LinkedHashSet<>(List.of(dir.names))));
+            }
+            r = Recipient.ids(ids);
+            idsCache.put(name, r);
+        }
+        return r;
+    }
+
+    void send(Recipient to, Object message) {
+        Objects.requireNonNull(to, "recipient");
+        Objects.requireNonNull(message, "message");
+        checkUndelivered();
+        int[] listeners = listenersCache.computeIfAbsent(message.getClass(), c -> dir.listenersOf(c, id));
+        Buf b = out;
+        b.reset();
+        switch (to.kind) {
+            case IDS -> {
+                int[] ids = to.idsUnsafe();
+                int live = 0;
+                for (int t : ids) {
+                    if (t >= dir.size()) {
+                        throw new NoSuchAgentException("no agent has id " + t + "; ids go from 0 to " + (dir.size() - 1));
+                    }
+                    if (ended.get(t) == 0) {
+                        live++;
+                    }
+                }
+                if (live == 0) {
+                    throw new UndeliverableException("cannot send a " + message.getClass().getName() + " to agent "
+                            + dir.describe(ids[0]) + (ids.length > 1 ? " and the others of " + to : "")
+                            + ": it has ended");
+                }
+                b.write(Wire.MODE_IDS);
+                b.writeInt(live);
+                for (int t : ids) {
+                    if (ended.get(t) == 0) {
+                        b.writeInt(t);
+                    }
+                }
+                writeLenient(b, listeners, ids);
+            }
+            case LISTENERS -> {
+                int live = countLive(listeners);
+                if (live == 0) {
+                    throw new NoListenerException("no agent listens to " + message.getClass().getName()
+                            + (listeners.length == 0 ? " or a supertype of it" : " any more (its listeners have ended)"));
+                }
+                b.write(Wire.MODE_LISTENERS);
+                b.writeInt(live);
+                for (int t : listeners) {
+                    if (ended.get(t) == 0) {
+                        b.writeInt(t);
+                    }
+                }
+                b.writeInt(0);
+            }
+            case BROADCAST -> {
+                b.write(Wire.MODE_BROADCAST);
+                b.writeInt(0);
+                int live = 0;
+                for (int t = 0; t < dir.size(); t++) {
+                    if (t != id && ended.get(t) == 0) {
+                        live++;
+                    }
+                }
+                b.writeInt(live);
+                for (int t = 0; t < dir.size(); t++) {
+                    if (t != id && ended.get(t) == 0) {
+                        b.writeInt(t);
+                    }
+                }
+            }
+            case SUPERVISOR -> {
+                b.write(Wire.MODE_IDS);
+                b.writeInt(1);
+                b.writeInt(Wire.TO_SUPERVISOR);
+                writeLenient(b, listeners, new int[0]);
+            }
+        }
+        try {
+            codec.encode(message, b);
+        } catch (NotSerializableException e) {
+            throw new IllegalArgumentException("the message cannot be serialized: " + message.getClass().getName()
+                    + " (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the message could not be encoded: " + message.getClass().getName()
+                    + ": " + e, e);
+        }
+        write(Wire.SEND, b);
+    }
+
+    private void writeLenient(Buf b, int[] listeners, int[] exclude) {
+        int n = 0;
+        for (int t : listeners) {
+            if (ended.get(t) == 0 && !contains(exclude, t)) {
+                n++;
+            }
+        }
+        b.writeInt(n);
+        for (int t : listeners) {
+            if (ended.get(t) == 0 && !contains(exclude, t)) {
+                b.writeInt(t);
+            }
+        }
+    }
+
+    private int countLive(int[] ids) {
+        int n = 0;
+        for (int t : ids) {
+            if (ended.get(t) == 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int x : a) {
+            if (x == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void print(String text) {
+        Buf b = out;
+        b.reset();
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        b.write(bytes, 0, bytes.length);
+        write(Wire.PRINT, b);
+    }
+
+    private void write(byte type, Buf b) {
+        if (ch.isBroken()) {
+            throw new IllegalStateException("agent " + dir.describe(id) + " lost its connection to the supervisor");
+        }
+        ch.send(type, id, b.array(), 0, b.size(), false);
+        unflushed += b.size();
+        if (unflushed > MAX_UNFLUSHED) {
+            unflushed = 0;
+            ch.flush(); // waits while the supervisor does not read: flow control for a flooding agent
+        } else {
+            ch.flushSoon(flusher::flushLater);
+        }
+    }
+
+    /** Writes what is left, then closes: the supervisor reads every frame before it sees the end. */
+    void close() {
+        closing = true;
+        mailbox.close(CLOSED); // a reader waiting for room goes on, dropping what comes
+        flusher.stop();
+        ch.flush();
+        try {
+            socket.shutdownOutput();
+            // Closing with unread input would reset the connection, and the supervisor could lose
+            // our last frames: wait for it to close its side once it has read them all.
+            reader.join(5_000);
+        } catch (IOException ignored) {
+            // the supervisor is gone; nothing to tell it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ch.close();
+    }
+}
