@@ -42,7 +42,8 @@ final class AgentLink {
     private final Buf out = new Buf(256);
     private final Map<String, Recipient> idsCache = new HashMap<>();
     private final Map<Class<?>, int[]> listenersCache = new HashMap<>();
-    private volatile UndeliverableException undelivered;
+    /** A notice from the supervisor, thrown at the agent's next send or receive: kind letter + reason. */
+    private volatile String undelivered;
     private volatile boolean closing;
     private long unflushed;
     int lastSender = Agent.SUPERVISOR_ID;
@@ -98,8 +99,12 @@ final class AgentLink {
                         }
                     }
                     case Wire.UNDELIVERABLE -> {
-                        String reason = new String(f.payload, StandardCharsets.UTF_8);
-                        undelivered = f.id < 0 ? new NoListenerException(reason) : new UndeliverableException(reason);
+                        // Told once per ended agent: the sends that were on their way to it would
+                        // each bring a notice, and later sends to it fail at once anyway.
+                        boolean news = f.id < 0 || f.id >= dir.size() || ended.getAndSet((int) f.id, 1) == 0;
+                        if (news && undelivered == null) {
+                            undelivered = (f.id < 0 ? "L" : "U") + new String(f.payload, StandardCharsets.UTF_8);
+                        }
                     }
                     default -> throw new IOException("unexpected frame type " + f.type + " from the supervisor");
                 }
@@ -142,10 +147,10 @@ final class AgentLink {
     }
 
     private void checkUndelivered() {
-        UndeliverableException u = undelivered;
+        String u = undelivered;
         if (u != null) {
             undelivered = null;
-            throw u;
+            throw u.charAt(0) == 'L' ? new NoListenerException(u.substring(1)) : new UndeliverableException(u.substring(1));
         }
     }
 
