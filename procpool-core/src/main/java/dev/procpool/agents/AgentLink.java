@@ -4,7 +4,6 @@ import dev.procpool.Codec;
 import dev.procpool.JdkCodec;
 import dev.procpool.internal.protocol.Buf;
 import dev.procpool.internal.protocol.FrameChannel;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.net.InetAddress;
@@ -39,7 +38,7 @@ final class AgentLink {
     private final Flusher flusher;
     private final Thread reader;
     private final AtomicIntegerArray ended;
-    private final Buf out = new Buf(256);
+    private final Bytes.Out out = new Bytes.Out(256);
     private final Map<String, Recipient> idsCache = new HashMap<>();
     private final Map<Class<?>, int[]> listenersCache = new HashMap<>();
     /** A notice from the supervisor, thrown at the agent's next send or receive: kind letter + reason. */
@@ -139,7 +138,7 @@ final class AgentLink {
         }
         lastSender = (int) f.id;
         try {
-            return codec.decode(new ByteArrayInputStream(f.payload), loader);
+            return codec.decode(new Bytes.In(f.payload, 0, f.payload.length), loader);
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalStateException("agent " + dir.describe(id) + " could not decode a message from agent "
                     + dir.describe(lastSender) + ": " + e, e);
@@ -172,8 +171,12 @@ final class AgentLink {
         Objects.requireNonNull(to, "recipient");
         Objects.requireNonNull(message, "message");
         checkUndelivered();
-        int[] listeners = listenersCache.computeIfAbsent(message.getClass(), c -> dir.listenersOf(c, id));
-        Buf b = out;
+        int[] listeners = listenersCache.get(message.getClass());
+        if (listeners == null) {
+            listeners = dir.listenersOf(message.getClass(), id);
+            listenersCache.put(message.getClass(), listeners);
+        }
+        Bytes.Out b = out;
         b.reset();
         switch (to.kind) {
             case IDS -> {
@@ -251,7 +254,7 @@ final class AgentLink {
         write(Wire.SEND, b);
     }
 
-    private void writeLenient(Buf b, int[] listeners, int[] exclude) {
+    private void writeLenient(Bytes.Out b, int[] listeners, int[] exclude) {
         int n = 0;
         for (int t : listeners) {
             if (ended.get(t) == 0 && !contains(exclude, t)) {
@@ -286,14 +289,14 @@ final class AgentLink {
     }
 
     void print(String text) {
-        Buf b = out;
+        Bytes.Out b = out;
         b.reset();
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         b.write(bytes, 0, bytes.length);
         write(Wire.PRINT, b);
     }
 
-    private void write(byte type, Buf b) {
+    private void write(byte type, Bytes.Out b) {
         if (ch.isBroken()) {
             throw new IllegalStateException("agent " + dir.describe(id) + " lost its connection to the supervisor");
         }

@@ -246,7 +246,7 @@ final class Router {
     private void toSupervisor(Slot from, byte[] p, int at, int len) {
         Object message;
         try {
-            message = codec.decode(new ByteArrayInputStream(p, at, len), loader);
+            message = codec.decode(new Bytes.In(p, at, len), loader);
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             System.err.println("procpool supervisor: a message from agent " + dir.describe(from.id)
                     + " could not be decoded: " + e);
