@@ -44,9 +44,18 @@ public final class AgentsCompare {
     private AgentsCompare() {
     }
 
-    /** Sends MESSAGES strings to "sink", waits for its acknowledgement, reports the rate. */
+    /** A small user-defined message: goes through Java serialization, unlike a string. */
+    record Reading(int sequence, double value) implements java.io.Serializable {
+    }
+
+    /** Sends MESSAGES strings (or records) to "sink", waits for its acknowledgement, reports the rate. */
     static final class Source extends Agent {
         private static final long serialVersionUID = 1L;
+        private final boolean records;
+
+        Source(boolean records) {
+            this.records = records;
+        }
 
         @Override
         protected void run() throws Exception {
@@ -55,7 +64,7 @@ public final class AgentsCompare {
             nextMessage(); // the sink is up and has answered once
             long t0 = System.nanoTime();
             for (int i = 0; i < MESSAGES; i++) {
-                send(sink, "message");
+                send(sink, records ? new Reading(i, i * 0.5) : "message");
             }
             nextMessage();
             long t = System.nanoTime() - t0;
@@ -125,11 +134,18 @@ public final class AgentsCompare {
         double best = 0;
         StringBuilder runs = new StringBuilder();
         for (int r = 0; r <= REPEATS; r++) {
-            double rate = Double.parseDouble(run(quiet, new Source(), "source", new Sink(), "sink").substring(5));
+            double rate = Double.parseDouble(run(quiet, new Source(false), "source", new Sink(), "sink").substring(5));
             if (r > 0) { // the first run warms up the supervisor's side
                 best = Math.max(best, rate);
                 runs.append(runs.length() == 0 ? "" : " ").append(Math.round(rate));
             }
+        }
+        double bestRecords = 0;
+        StringBuilder recordRuns = new StringBuilder();
+        for (int r = 0; r < REPEATS; r++) {
+            double rate = Double.parseDouble(run(quiet, new Source(true), "source", new Sink(), "sink").substring(5));
+            bestRecords = Math.max(bestRecords, rate);
+            recordRuns.append(recordRuns.length() == 0 ? "" : " ").append(Math.round(rate));
         }
         String[] rtt = run(quiet, new Pinger(), "pinger", new Echo(), "echo").split(" ");
         double median = Double.parseDouble(rtt[1]);
@@ -147,8 +163,10 @@ public final class AgentsCompare {
                 | round trip, median | %.1f µs | %.1f µs | %.2fx slower |
                 | round trip, p99 | %.1f µs | %.1f µs | %.2fx slower |
                 | messages/s vs the multitools seed (~13,000) | %,.0f | | %.1fx the seed |
+                | messages/s, a record (Java serialization; runs: %s) | %,.0f | | |
                 """, REPEATS, runs, text(python, "queue_msgs_per_s_runs"), best, pyRate, best / pyRate,
-                median, pyMedian, median / pyMedian, p99, pyP99, p99 / pyP99, best, best / SEED_MSGS_PER_S);
+                median, pyMedian, median / pyMedian, p99, pyP99, p99 / pyP99, best, best / SEED_MSGS_PER_S,
+                recordRuns, bestRecords);
         String header = String.format(Locale.ROOT, "JDK %s, Python %s (start method %s), %d CPUs, load before %s",
                 System.getProperty("java.version"), text(python, "python_version"), text(python, "start_method"),
                 Runtime.getRuntime().availableProcessors(), loadAverage());
