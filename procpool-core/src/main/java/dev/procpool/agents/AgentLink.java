@@ -1,7 +1,5 @@
 package dev.procpool.agents;
 
-import dev.procpool.Codec;
-import dev.procpool.JdkCodec;
 import dev.procpool.internal.protocol.Buf;
 import dev.procpool.internal.protocol.FrameChannel;
 import java.io.IOException;
@@ -31,7 +29,6 @@ final class AgentLink {
     final String name;
     private final Directory dir;
     private final ClassLoader loader;
-    private final Codec codec = new JdkCodec();
     private final Socket socket;
     private final FrameChannel ch;
     private final Mailbox mailbox;
@@ -138,7 +135,7 @@ final class AgentLink {
         }
         lastSender = (int) f.id;
         try {
-            return codec.decode(new Bytes.In(f.payload, 0, f.payload.length), loader);
+            return MessageCodec.decode(f.payload, 0, f.payload.length, loader);
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalStateException("agent " + dir.describe(id) + " could not decode a message from agent "
                     + dir.describe(lastSender) + ": " + e, e);
@@ -243,7 +240,7 @@ final class AgentLink {
             }
         }
         try {
-            codec.encode(message, b);
+            MessageCodec.encode(message, b);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("the message cannot be serialized: " + message.getClass().getName()
                     + " (" + e.getMessage() + ")", e);

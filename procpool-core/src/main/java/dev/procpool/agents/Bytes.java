@@ -49,6 +49,14 @@ final class Bytes {
             size += 4;
         }
 
+        /** Overwrites four bytes already written. */
+        void putInt(int at, int v) {
+            buf[at] = (byte) (v >>> 24);
+            buf[at + 1] = (byte) (v >>> 16);
+            buf[at + 2] = (byte) (v >>> 8);
+            buf[at + 3] = (byte) v;
+        }
+
         void reset() {
             if (buf.length > 1 << 20) {
                 buf = new byte[256]; // do not keep what one huge message took

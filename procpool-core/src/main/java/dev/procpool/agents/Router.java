@@ -1,7 +1,5 @@
 package dev.procpool.agents;
 
-import dev.procpool.Codec;
-import dev.procpool.JdkCodec;
 import dev.procpool.internal.protocol.Frames;
 import dev.procpool.internal.protocol.FrameChannel;
 import java.io.ByteArrayInputStream;
@@ -60,7 +58,6 @@ final class Router {
     private final PrintHandler printHandler;
     private final MessageHandler messageHandler;
     private final Events events;
-    private final Codec codec = new JdkCodec();
     private final ClassLoader loader;
     private final Flusher flusher;
     private final Thread acceptor;
@@ -246,7 +243,7 @@ final class Router {
     private void toSupervisor(Slot from, byte[] p, int at, int len) {
         Object message;
         try {
-            message = codec.decode(new Bytes.In(p, at, len), loader);
+            message = MessageCodec.decode(p, at, len, loader);
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             System.err.println("procpool supervisor: a message from agent " + dir.describe(from.id)
                     + " could not be decoded: " + e);
