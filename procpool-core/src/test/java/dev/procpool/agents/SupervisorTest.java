@@ -374,4 +374,28 @@ class SupervisorTest {
                 .cause().isInstanceOf(NoSuchAgentException.class).hasMessageContaining("no agent is named 'nobody'")
                 .hasMessageContaining("asker");
     }
+
+    @Test
+    void aSendToANameSharedBySeveralAgentsReachesEachOfThem() throws Exception {
+        supervisor().add(AgentSpec.of("receiver", new Receiver()).type(WorkerType.THREAD),
+                        AgentSpec.of("receiver", new Receiver()),
+                        AgentSpec.of("greeter", new Greeter()).type(WorkerType.THREAD))
+                .build().supervise(Deadlines.LONG);
+        assertThat(printed).containsExactly("receiver: got hello from 2 from 2", "receiver: got hello from 2 from 2");
+    }
+
+    static final class Multiplier extends Agent {
+        @Override
+        protected void run() {
+            send(Recipient.SUPERVISOR, 1234 * 5678);
+        }
+    }
+
+    @Test
+    void withoutAMessageHandlerMessagesToTheSupervisorAreGivenToThePrintHandler() throws Exception {
+        Supervisor.builder().printHandler((name, id, text) -> printed.add(name + ": " + text))
+                .add(AgentSpec.of("multiplier", new Multiplier()).type(WorkerType.THREAD))
+                .build().supervise(Deadlines.LONG);
+        assertThat(printed).containsExactly("multiplier: 7006652");
+    }
 }
