@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.NotSerializableException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +37,19 @@ final class AgentLink {
     private final Thread reader;
     private final AtomicIntegerArray ended;
     private final Bytes.Out out = new Bytes.Out(256);
+    private final Bytes.Out msg = new Bytes.Out(256);
+    /**
+     * Sends to the same recipients in a row travel as one SEND frame: recipients once, then each
+     * message (count, then length and bytes of each). The batch is closed into a frame when the
+     * recipients change, before a print, and when it is written: at once for a lone send, by the
+     * flusher for a burst. Guarded by batchLock (the agent's thread and the flusher).
+     */
+    private final Object batchLock = new Object();
+    private final Bytes.Out batch = new Bytes.Out(1024);
+    private int batchHeader;
+    private int batchCount;
+    private volatile boolean flushQueued;
+    private volatile long lastFlushNanos;
     private final Map<String, Recipient> idsCache = new HashMap<>();
     private final Map<Class<?>, int[]> listenersCache = new HashMap<>();
     /** A notice from the supervisor, thrown at the agent's next send or receive: kind letter + reason. */
@@ -83,12 +97,24 @@ final class AgentLink {
     }
 
     private void readLoop() {
-        List<Object> batch = new ArrayList<>();
+        List<Object> incoming = new ArrayList<>();
         try {
             while (true) {
                 FrameChannel.Frame f = ch.read();
                 switch (f.type) {
-                    case Wire.MESSAGE, Wire.TERM -> batch.add(f);
+                    case Wire.MESSAGE -> {
+                        ByteBuffer p = ByteBuffer.wrap(f.payload);
+                        int n = p.getInt();
+                        for (int i = 0; i < n; i++) {
+                            int len = p.getInt();
+                            if (len < 0 || len > p.remaining()) {
+                                throw new IOException("malformed MESSAGE from the supervisor");
+                            }
+                            incoming.add(new Incoming((int) f.id, f.payload, p.position(), len));
+                            p.position(p.position() + len);
+                        }
+                    }
+                    case Wire.TERM -> incoming.add(new Incoming(Agent.SUPERVISOR_ID, null, 0, 0));
                     case Wire.ENDED -> {
                         if (f.id >= 0 && f.id < dir.size()) {
                             ended.set((int) f.id, 1);
@@ -104,11 +130,11 @@ final class AgentLink {
                     }
                     default -> throw new IOException("unexpected frame type " + f.type + " from the supervisor");
                 }
-                if (!batch.isEmpty() && (batch.size() >= 1024 || !ch.hasBufferedFrame())) {
+                if (!incoming.isEmpty() && (incoming.size() >= 1024 || !ch.hasBufferedFrame())) {
                     if (!closing) {
-                        mailbox.putAll(batch);
+                        mailbox.putAll(incoming);
                     }
-                    batch.clear();
+                    incoming.clear();
                 }
             }
         } catch (IOException | RuntimeException | InterruptedException e) {
@@ -128,14 +154,13 @@ final class AgentLink {
             mailbox.close(CLOSED); // every later call sees it too
             throw new IllegalStateException("agent " + dir.describe(id) + " lost its connection to the supervisor");
         }
-        FrameChannel.Frame f = (FrameChannel.Frame) item;
-        if (f.type == Wire.TERM) {
-            lastSender = Agent.SUPERVISOR_ID;
+        Incoming in = (Incoming) item;
+        lastSender = in.sender;
+        if (in.bytes == null) {
             return new ResidentTerm();
         }
-        lastSender = (int) f.id;
         try {
-            return MessageCodec.decode(f.payload, 0, f.payload.length, loader);
+            return MessageCodec.decode(in.bytes, in.off, in.len, loader);
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalStateException("agent " + dir.describe(id) + " could not decode a message from agent "
                     + dir.describe(lastSender) + ": " + e, e);
@@ -147,6 +172,21 @@ final class AgentLink {
         if (u != null) {
             undelivered = null;
             throw u.charAt(0) == 'L' ? new NoListenerException(u.substring(1)) : new UndeliverableException(u.substring(1));
+        }
+    }
+
+    /** One message taken from a MESSAGE frame (a slice of its payload), or TERM (no bytes). */
+    private static final class Incoming {
+        final int sender;
+        final byte[] bytes;
+        final int off;
+        final int len;
+
+        Incoming(int sender, byte[] bytes, int off, int len) {
+            this.sender = sender;
+            this.bytes = bytes;
+            this.off = off;
+            this.len = len;
         }
     }
 
@@ -239,8 +279,10 @@ final class AgentLink {
                 writeLenient(b, listeners, new int[0]);
             }
         }
+        Bytes.Out m = msg;
+        m.reset();
         try {
-            MessageCodec.encode(message, b);
+            MessageCodec.encode(message, m);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("the message cannot be serialized: " + message.getClass().getName()
                     + " (" + e.getMessage() + ")", e);
@@ -248,7 +290,67 @@ final class AgentLink {
             throw new IllegalArgumentException("the message could not be encoded: " + message.getClass().getName()
                     + ": " + e, e);
         }
-        write(Wire.SEND, b);
+        sendBatched(b, m);
+    }
+
+    /** Past this many bytes a batch is closed, so one frame stays small for the supervisor to copy. */
+    private static final int MAX_BATCH = 64 * 1024;
+    /** Sends closer together than this are a burst, written together by the flusher. */
+    private static final long BURST_NANOS = 10_000;
+
+    private void sendBatched(Bytes.Out header, Bytes.Out m) {
+        if (ch.isBroken()) {
+            throw new IllegalStateException("agent " + dir.describe(id) + " lost its connection to the supervisor");
+        }
+        synchronized (batchLock) {
+            if (batchCount > 0 && (batchHeader != header.size() || batch.size() + m.size() > MAX_BATCH
+                    || !java.util.Arrays.equals(batch.array(), 0, batchHeader, header.array(), 0, batchHeader))) {
+                closeBatchLocked();
+            }
+            if (batchCount == 0) {
+                batch.reset();
+                batch.write(header.array(), 0, header.size());
+                batchHeader = header.size();
+                batch.writeInt(0); // the count, set when the batch is closed
+            }
+            batch.writeInt(m.size());
+            batch.write(m.array(), 0, m.size());
+            batchCount++;
+        }
+        unflushed += m.size() + 4;
+        if (unflushed > MAX_UNFLUSHED) {
+            unflushed = 0;
+            writeNow(); // waits while the supervisor does not read: flow control for a flooding agent
+        } else if (!flushQueued) {
+            if (System.nanoTime() - lastFlushNanos < BURST_NANOS) {
+                flushQueued = true;
+                flusher.later(this::writeQueued);
+            } else {
+                writeNow();
+            }
+        }
+    }
+
+    private void closeBatchLocked() {
+        if (batchCount > 0) {
+            batch.putInt(batchHeader, batchCount);
+            ch.send(Wire.SEND, id, batch.array(), 0, batch.size(), false);
+            batchCount = 0;
+        }
+    }
+
+    private void writeNow() {
+        synchronized (batchLock) {
+            closeBatchLocked();
+        }
+        lastFlushNanos = System.nanoTime();
+        ch.flush();
+    }
+
+    /** The flusher's side of a burst. */
+    private void writeQueued() {
+        flushQueued = false;
+        writeNow();
     }
 
     private void writeLenient(Bytes.Out b, int[] listeners, int[] exclude) {
@@ -286,25 +388,15 @@ final class AgentLink {
     }
 
     void print(String text) {
-        Bytes.Out b = out;
-        b.reset();
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        b.write(bytes, 0, bytes.length);
-        write(Wire.PRINT, b);
-    }
-
-    private void write(byte type, Bytes.Out b) {
         if (ch.isBroken()) {
             throw new IllegalStateException("agent " + dir.describe(id) + " lost its connection to the supervisor");
         }
-        ch.send(type, id, b.array(), 0, b.size(), false);
-        unflushed += b.size();
-        if (unflushed > MAX_UNFLUSHED) {
-            unflushed = 0;
-            ch.flush(); // waits while the supervisor does not read: flow control for a flooding agent
-        } else {
-            ch.flushSoon(flusher::flushLater);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        synchronized (batchLock) {
+            closeBatchLocked(); // after the messages sent before it
+            ch.send(Wire.PRINT, id, bytes, 0, bytes.length, false);
         }
+        writeNow();
     }
 
     /** Writes what is left, then closes: the supervisor reads every frame before it sees the end. */
@@ -312,7 +404,7 @@ final class AgentLink {
         closing = true;
         mailbox.close(CLOSED); // a reader waiting for room goes on, dropping what comes
         flusher.stop();
-        ch.flush();
+        writeNow();
         try {
             socket.shutdownOutput();
             // Closing with unread input would reset the connection, and the supervisor could lose

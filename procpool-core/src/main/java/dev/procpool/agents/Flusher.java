@@ -4,12 +4,12 @@ import dev.procpool.internal.protocol.FrameChannel;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Writes channels whose frames come in a burst on a thread of its own, so that a sender does not
- * pay a system call per message (see {@link FrameChannel#flushSoon}). One per agent link and one
- * per supervisor; it ends with them.
+ * Writes on a thread of its own: an agent's bursts of sends (so that a sender does not pay a
+ * system call per message) and the supervisor's control frames (so that the supervising thread
+ * never waits on a socket). One per agent link and one per supervisor; it ends with them.
  */
 final class Flusher {
-    private final LinkedBlockingQueue<FrameChannel> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
 
     Flusher(String name) {
@@ -19,18 +19,22 @@ final class Flusher {
     }
 
     void flushLater(FrameChannel ch) {
-        queue.add(ch);
+        queue.add(ch::flush);
+    }
+
+    void later(Runnable write) {
+        queue.add(write);
     }
 
     private void loop() {
         while (true) {
-            FrameChannel ch;
+            Runnable write;
             try {
-                ch = queue.take();
+                write = queue.take();
             } catch (InterruptedException e) {
                 return;
             }
-            ch.flushQueued();
+            write.run();
         }
     }
 

@@ -240,7 +240,22 @@ final class Router {
         flusher.flushLater(ch);
     }
 
+    /** The messages of a batch ({@code p[at..at+len)}: count, then length and bytes of each) to the handler. */
     private void toSupervisor(Slot from, byte[] p, int at, int len) {
+        ByteBuffer b = ByteBuffer.wrap(p, at, len);
+        int n = b.getInt();
+        for (int i = 0; i < n; i++) {
+            int l = b.getInt();
+            if (l < 0 || l > b.remaining()) {
+                System.err.println("procpool supervisor: a malformed message batch from agent " + dir.describe(from.id));
+                return;
+            }
+            toHandler(from, p, b.position(), l);
+            b.position(b.position() + l);
+        }
+    }
+
+    private void toHandler(Slot from, byte[] p, int at, int len) {
         Object message;
         try {
             message = MessageCodec.decode(p, at, len, loader);

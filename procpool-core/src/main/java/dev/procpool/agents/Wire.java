@@ -13,7 +13,11 @@ package dev.procpool.agents;
  */
 final class Wire {
     // agent -> supervisor
-    /** id: sender; payload: mode, strict ids, lenient ids, then the encoded message. */
+    /**
+     * id: sender; payload: mode, the recipients that must get it (count, ids), those that get a
+     * copy if alive (count, ids), then a batch of messages for them all: count, then each
+     * message's length and encoding.
+     */
     static final byte SEND = 6;
     /** id: sender; payload: UTF-8 text. */
     static final byte PRINT = 7;
@@ -22,7 +26,7 @@ final class Wire {
 
     // supervisor -> agent
     static final byte WELCOME = 25;
-    /** id: sender; payload: the encoded message. */
+    /** id: sender; payload: a batch of messages from that sender, as in SEND. */
     static final byte MESSAGE = 26;
     /** id: the agent that ended for good. */
     static final byte ENDED = 27;
