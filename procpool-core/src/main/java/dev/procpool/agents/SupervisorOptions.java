@@ -11,7 +11,9 @@ import java.util.Objects;
  *   <li>{@code strategy}: {@link RestartStrategy#stopAll()}</li>
  *   <li>{@code mailboxCapacity}: 10,000 messages per agent. Flow control, not loss: when an
  *       agent's mailbox is full, its connection is not read, the supervisor's write to it waits,
- *       and so the sender's next sends wait too. Memory stays bounded however fast agents send;
+ *       and so the sender's next sends wait too. The bound is approximate: the reader adds what it
+ *       read from the connection in one go (at most a few 64 KiB batches) before it checks again.
+ *       Memory stays bounded however fast agents send;
  *       the price is that two agents that only send to each other, never receiving, can block
  *       each other once both mailboxes are full.</li>
  *   <li>{@code grace}: 1 s; stopping the other agents after a failure interrupts their
