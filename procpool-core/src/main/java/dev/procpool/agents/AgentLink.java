@@ -36,6 +36,8 @@ final class AgentLink {
     private final Flusher flusher;
     private final Thread reader;
     private final AtomicIntegerArray ended;
+    /** Agents whose end this agent has been told about by an UndeliverableException. */
+    private final AtomicIntegerArray told;
     private final Bytes.Out out = new Bytes.Out(256);
     private final Bytes.Out msg = new Bytes.Out(256);
     /**
@@ -67,6 +69,7 @@ final class AgentLink {
         this.ch = ch;
         this.mailbox = new Mailbox(mailboxCapacity);
         this.ended = new AtomicIntegerArray(dir.size());
+        this.told = new AtomicIntegerArray(dir.size());
         this.flusher = new Flusher("procpool-agent-flusher-" + name);
         this.reader = new Thread(this::readLoop, "procpool-agent-reader-" + name);
         reader.setDaemon(true);
@@ -121,9 +124,12 @@ final class AgentLink {
                         }
                     }
                     case Wire.UNDELIVERABLE -> {
-                        // Told once per ended agent: the sends that were on their way to it would
-                        // each bring a notice, and later sends to it fail at once anyway.
-                        boolean news = f.id < 0 || f.id >= dir.size() || ended.getAndSet((int) f.id, 1) == 0;
+                        // Told once per ended agent, this way or by a send that failed at once:
+                        // every send that was on its way to it brings a notice.
+                        boolean news = f.id < 0 || f.id >= dir.size() || told.getAndSet((int) f.id, 1) == 0;
+                        if (f.id >= 0 && f.id < dir.size()) {
+                            ended.set((int) f.id, 1);
+                        }
                         if (news && undelivered == null) {
                             undelivered = (f.id < 0 ? "L" : "U") + new String(f.payload, StandardCharsets.UTF_8);
                         }
@@ -228,6 +234,9 @@ final class AgentLink {
                     }
                 }
                 if (live == 0) {
+                    for (int t : ids) {
+                        told.set(t, 1);
+                    }
                     throw new UndeliverableException("cannot send a " + message.getClass().getName() + " to agent "
                             + dir.describe(ids[0]) + (ids.length > 1 ? " and the others of " + to : "")
                             + ": it has ended");
