@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SeedDocSyncTest {
     /** The seed tests whose every tagged region must appear in the doc. */
     private static final List<String> DOCUMENTED = List.of(
-            "ProcessControllerSeedTest", "DiracProcessPoolSeedTest", "PyworkersSeedTest", "PyExPoolSeedTest");
+            "ProcessControllerSeedTest", "DiracProcessPoolSeedTest", "PyworkersSeedTest", "PyExPoolSeedTest",
+            "MultitoolsSeedTest");
 
     private static final Pattern SNIPPET = Pattern.compile(
             "<!-- snippet: (\\w+)#(\\w+) -->\\n```java\\n(.*?)```", Pattern.DOTALL);
