@@ -1,0 +1,55 @@
+package dev.procpool.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.procpool.internal.logs.Json;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
+
+/** The JSON line format: escaping that any JSON reader accepts, and a parser that refuses the rest. */
+class JsonLinesTest {
+    private static LogEvent event(String message) {
+        return new LogEvent(Instant.parse("2026-11-22T18:00:00.123456Z"), "w-1", LogEvent.Source.LOG, Level.INFO,
+                "a.b.C", "main", message, null);
+    }
+
+    @Test
+    void anEventIsOneFlatObjectWithEveryField() {
+        assertThat(JsonLinesSink.toJson(event("hi"))).isEqualTo("{\"time\":\"2026-11-22T18:00:00.123456Z\","
+                + "\"worker\":\"w-1\",\"source\":\"log\",\"level\":\"INFO\",\"logger\":\"a.b.C\",\"thread\":\"main\","
+                + "\"message\":\"hi\",\"exception\":null}");
+    }
+
+    @Test
+    void controlCharactersQuotesSeparatorsAndLoneSurrogatesAreEscaped() throws Exception {
+        String nasty = "q\" b\\ n\n r\r t\t nul\u0000 esc\u001b ls\u2028 ps\u2029 lone\ud800 ok\ud83d\ude00 del\u007f";
+        String json = JsonLinesSink.toJson(event(nasty));
+        assertThat(json).doesNotContain("\n", "\r", "\u0000", "\u2028", "\u2029", "\ud800 ")
+                .contains("\"message\":\"q\\\" b\\\\ n\\n r\\r t\\t nul\\u0000 esc\\u001b ls\\u2028 ps\\u2029 lone\\ud800 ok\ud83d\ude00 del\u007f\"");
+        assertThat(Json.decode(json)).isEqualTo(event(nasty));
+    }
+
+    @Test
+    void theParserRefusesWhatIsNotALogEvent() {
+        for (String bad : new String[] {"", "not json", "[]", "{\"time\":1}", "{\"message\":\"x\"}",
+                "{\"time\":\"2026-11-22T18:00:00Z\",\"worker\":\"w\",\"level\":\"LOUD\",\"logger\":\"l\",\"message\":\"m\"}",
+                "{\"time\":\"yesterday\",\"worker\":\"w\",\"level\":\"INFO\",\"logger\":\"l\",\"message\":\"m\"}",
+                "{\"time\":\"2026-11-22T18:00:00Z\",\"worker\":\"w\",\"level\":\"INFO\",\"logger\":\"l\",\"message\":\"m\"} x",
+                "{\"time\":\"2026-11-22T18:00:00Z\",\"worker\":\"w\",\"level\":\"INFO\",\"logger\":\"l\",\"message\":\"a\u0001\"}",
+                "{\"time\":\"2026-11-22T18:00:00Z\",\"worker\":\"w\",\"level\":\"INFO\",\"logger\":\"l\",\"message\":\"\\u12g4\"}"}) {
+            assertThatThrownBy(() -> Json.decode(bad)).as(bad).isInstanceOf(Json.BadJsonException.class);
+        }
+    }
+
+    @Test
+    void theParserTakesAnyFieldOrderWhitespaceAndUnknownFields() throws Exception {
+        LogEvent e = Json.decode(" { \"message\" : \"m\\/x\", \"extra\":\"ignored\", \"level\":\"warn\", \"logger\":\"l\","
+                + "\"worker\":\"w\",\"time\":\"2026-11-22T18:00:00Z\" } ");
+        assertThat(e.message()).isEqualTo("m/x");
+        assertThat(e.level()).isEqualTo(Level.WARN);
+        assertThat(e.source()).isEqualTo(LogEvent.Source.LOG);
+        assertThat(e.thread()).isNull();
+    }
+}
