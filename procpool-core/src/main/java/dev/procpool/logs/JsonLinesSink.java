@@ -1,5 +1,6 @@
 package dev.procpool.logs;
 
+import dev.procpool.internal.logs.FlushLater;
 import dev.procpool.internal.logs.Json;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -22,8 +23,9 @@ import java.util.Objects;
  * trace as text, or {@code null}). Strings are escaped per RFC 8259, so a message with quotes,
  * newlines or control characters stays on its line.
  *
- * <p>Thread-safe: lines from several workers never interleave. Writes are buffered and flushed at
- * least every 100 ms while events arrive, on {@link #flush()}, and on {@link #close()}. A write
+ * <p>Thread-safe: lines from several workers never interleave. Writes are buffered, and flushed
+ * 100 ms after the first unflushed one (by a {@code procpool-jsonl-flush} thread), on
+ * {@link #flush()}, and on {@link #close()}. A write
  * that fails is rethrown as {@link UncheckedIOException} to the caller (the worker's I/O thread
  * logs it and goes on).
  *
@@ -35,16 +37,22 @@ import java.util.Objects;
  * }</pre>
  */
 public final class JsonLinesSink implements LogSink, Flushable, Closeable {
-    private static final long FLUSH_NANOS = 100_000_000L;
-
     private final Writer out;
     private final boolean closeUnderlying;
-    private long lastFlush = System.nanoTime();
+    private final FlushLater flusher = new FlushLater("procpool-jsonl-flush", this::flushQuietly);
     private boolean closed;
 
     private JsonLinesSink(Writer out, boolean closeUnderlying) {
         this.out = out;
         this.closeUnderlying = closeUnderlying;
+    }
+
+    private synchronized void flushQuietly() {
+        try {
+            flush();
+        } catch (IOException e) {
+            // the next write reports it to its caller
+        }
     }
 
     /** Appends to {@code file}, creating it if needed. */
@@ -76,11 +84,7 @@ public final class JsonLinesSink implements LogSink, Flushable, Closeable {
             try {
                 out.write(line);
                 out.write('\n');
-                long now = System.nanoTime();
-                if (now - lastFlush > FLUSH_NANOS) {
-                    out.flush();
-                    lastFlush = now;
-                }
+                flusher.soon();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write a log event: " + e.getMessage(), e);
             }
@@ -91,21 +95,23 @@ public final class JsonLinesSink implements LogSink, Flushable, Closeable {
     public synchronized void flush() throws IOException {
         if (!closed) {
             out.flush();
-            lastFlush = System.nanoTime();
         }
     }
 
     /** Flushes, and closes the file (a stream given to {@link #to} stays open). Idempotent. */
     @Override
-    public synchronized void close() throws IOException {
-        if (closed) {
-            return;
+    public void close() throws IOException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (closeUnderlying) {
+                out.close();
+            } else {
+                out.flush();
+            }
         }
-        closed = true;
-        if (closeUnderlying) {
-            out.close();
-        } else {
-            out.flush();
-        }
+        flusher.close(); // outside the lock: its thread may be waiting for it
     }
 }

@@ -1,5 +1,6 @@
 package dev.procpool.logs;
 
+import dev.procpool.internal.logs.FlushLater;
 import dev.procpool.internal.logs.Json;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,8 +21,8 @@ import java.util.Objects;
  * it events yourself. Authenticates when it connects, so a wrong token or an unreachable server
  * is an {@link IOException} from {@link #connect}, not a silent loss later.
  *
- * <p>Thread-safe. Writes are buffered and flushed at least every 100 ms while events arrive, on
- * {@link #flush()} and on {@link #close()}. If the connection breaks, {@link #accept} throws
+ * <p>Thread-safe. Writes are buffered, and flushed 100 ms after the first unflushed one (by a
+ * {@code procpool-logclient-flush} thread), on {@link #flush()} and on {@link #close()}. If the connection breaks, {@link #accept} throws
  * {@link UncheckedIOException} from then on (a worker's I/O thread logs that and goes on) and
  * {@link #failed()} counts the events that could not be sent.
  *
@@ -34,13 +35,12 @@ import java.util.Objects;
  * }</pre>
  */
 public final class LogServerClient implements LogSink, Flushable, Closeable {
-    private static final long FLUSH_NANOS = 100_000_000L;
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
     private final Socket socket;
     private final OutputStream out;
     private final String server;
-    private long lastFlush = System.nanoTime();
+    private final FlushLater flusher;
     private long failed;
     private IOException broken;
     private boolean closed;
@@ -49,6 +49,15 @@ public final class LogServerClient implements LogSink, Flushable, Closeable {
         this.socket = socket;
         this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
         this.server = server;
+        this.flusher = new FlushLater("procpool-logclient-flush-" + server, this::flushQuietly);
+    }
+
+    private synchronized void flushQuietly() {
+        try {
+            flush();
+        } catch (IOException e) {
+            broken = e; // the next event reports it to its caller
+        }
     }
 
     /** Connects and authenticates with {@code token}; fails if the server refuses or does not answer within 10 s. */
@@ -97,11 +106,7 @@ public final class LogServerClient implements LogSink, Flushable, Closeable {
             }
             try {
                 out.write(line);
-                long now = System.nanoTime();
-                if (now - lastFlush > FLUSH_NANOS) {
-                    out.flush();
-                    lastFlush = now;
-                }
+                flusher.soon();
             } catch (IOException e) {
                 broken = e;
                 failed++;
@@ -119,23 +124,28 @@ public final class LogServerClient implements LogSink, Flushable, Closeable {
     public synchronized void flush() throws IOException {
         if (!closed && broken == null) {
             out.flush();
-            lastFlush = System.nanoTime();
         }
     }
 
     /** Sends what is buffered and closes the connection; idempotent. */
     @Override
-    public synchronized void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    public void close() throws IOException {
         try {
-            if (broken == null) {
-                out.flush();
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    if (broken == null) {
+                        out.flush();
+                    }
+                } finally {
+                    socket.close();
+                }
             }
         } finally {
-            socket.close();
+            flusher.close(); // outside the lock: its thread may be waiting for it
         }
     }
 

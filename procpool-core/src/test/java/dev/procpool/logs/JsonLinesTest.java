@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
 
 /** The JSON line format: escaping that any JSON reader accepts, and a parser that refuses the rest. */
+@org.junit.jupiter.api.extension.ExtendWith(dev.procpool.testing.LeakCheck.class)
 class JsonLinesTest {
     private static LogEvent event(String message) {
         return new LogEvent(Instant.parse("2026-11-22T18:00:00.123456Z"), "w-1", LogEvent.Source.LOG, Level.INFO,
@@ -51,5 +52,16 @@ class JsonLinesTest {
         assertThat(e.level()).isEqualTo(Level.WARN);
         assertThat(e.source()).isEqualTo(LogEvent.Source.LOG);
         assertThat(e.thread()).isNull();
+    }
+
+    @Test
+    void aLoneEventReachesTheFileSoonWithoutAFlush(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("lone.jsonl");
+        try (JsonLinesSink sink = JsonLinesSink.open(file)) {
+            sink.accept(event("alone"));
+            org.awaitility.Awaitility.await().atMost(dev.procpool.testing.Deadlines.SHORT)
+                    .until(() -> java.nio.file.Files.readString(file).contains("\"message\":\"alone\""));
+        }
     }
 }
