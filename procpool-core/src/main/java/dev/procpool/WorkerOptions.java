@@ -72,8 +72,10 @@ public final class WorkerOptions {
     private final Duration heartbeatInterval;
     private final Duration heartbeatTimeout;
     private final boolean classDataSharing;
+    // Kept as null (meaning LogSink.slf4j()) and a level name, so that building options loads no
+    // SLF4J class: a worker JVM whose classpath lacks slf4j-api may build options too.
     private final LogSink logSink;
-    private final Level logLevel;
+    private final String logLevel;
     private final boolean captureLogs;
 
     private WorkerOptions(Builder b) {
@@ -215,12 +217,12 @@ public final class WorkerOptions {
 
     /** Where a process worker's SLF4J events go. */
     public LogSink logSink() {
-        return logSink;
+        return logSink == null ? LogSink.slf4j() : logSink;
     }
 
     /** The lowest level of a process worker's SLF4J events that is sent to the controller. */
     public Level logLevel() {
-        return logLevel;
+        return Level.valueOf(logLevel);
     }
 
     /** Whether a process worker's SLF4J events are sent to the controller (see the builder). */
@@ -235,7 +237,7 @@ public final class WorkerOptions {
                 + ", environment=" + environment.keySet() + ", workingDirectory=" + workingDirectory
                 + ", codec=" + codec.getClass().getName() + ", grace=" + grace + ", closeTimeout=" + closeTimeout
                 + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout
-                + ", classDataSharing=" + classDataSharing + ", logs=" + (captureLogs ? logLevel + "->" + logSink : "child's own")
+                + ", classDataSharing=" + classDataSharing + ", logs=" + (captureLogs ? logLevel + "->" + (logSink == null ? "slf4j" : logSink) : "child's own")
                 + "}";
     }
 
@@ -257,8 +259,8 @@ public final class WorkerOptions {
         private Duration heartbeatInterval = Duration.ofSeconds(2);
         private Duration heartbeatTimeout = Duration.ofSeconds(30);
         private boolean classDataSharing = true;
-        private LogSink logSink = LogSink.slf4j();
-        private Level logLevel = Level.INFO;
+        private LogSink logSink;
+        private String logLevel = "INFO";
         private boolean captureLogs = true;
 
         private Builder() {
@@ -406,7 +408,7 @@ public final class WorkerOptions {
          * worker's loggers report the levels below as disabled, so they cost nothing there.
          */
         public Builder logLevel(Level level) {
-            this.logLevel = Objects.requireNonNull(level, "level");
+            this.logLevel = Objects.requireNonNull(level, "level").name();
             return this;
         }
 

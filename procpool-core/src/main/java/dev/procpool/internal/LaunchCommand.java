@@ -51,7 +51,7 @@ final class LaunchCommand {
             // "Attempting to load provider" notice out of the worker's stderr
             cmd.add("-Dslf4j.provider=" + CHILD_LOG_PROVIDER);
             cmd.add("-Dslf4j.internal.verbosity=WARN");
-            cmd.add("-Dprocpool.log.level=" + options.logLevel());
+            cmd.add("-Dprocpool.log.level=" + options.logLevel().name());
         }
         cmd.addAll(DEFAULT_JVM_ARGS);
         options.maxHeap().ifPresent(h -> cmd.add("-Xmx" + h));

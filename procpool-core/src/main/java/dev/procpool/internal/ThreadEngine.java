@@ -38,7 +38,9 @@ final class ThreadEngine extends Engine {
         this.thread = new Thread(() -> {
             CurrentWorker.setForThisThread(name, poolIndex);
             // the task's own SLF4J events are the controller's already: the MDC names their worker
-            org.slf4j.MDC.put(dev.procpool.logs.LogEvent.MDC_WORKER, name);
+            if (dev.procpool.internal.logs.Mdc.ready()) {
+                org.slf4j.MDC.put(dev.procpool.logs.LogEvent.MDC_WORKER, name);
+            }
             run();
         }, "procpool-thread-" + name);
         thread.setDaemon(true);

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 class WorkerLogsTest {
     private static final String LOGGER = "test.worker.logs";
 
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private final ListAppender<ILoggingEvent> appender = new Recording();
     private ch.qos.logback.classic.Logger controllerSide;
 
     @BeforeEach
@@ -58,6 +58,15 @@ class WorkerLogsTest {
         controllerSide.detachAppender(appender);
         controllerSide.setLevel(null);
         controllerSide.setAdditive(true);
+    }
+
+    /** Keeps events with their MDC as it was on the logging thread (logback reads it lazily otherwise). */
+    static final class Recording extends ListAppender<ILoggingEvent> {
+        @Override
+        protected void append(ILoggingEvent e) {
+            e.prepareForDeferredProcessing();
+            super.append(e);
+        }
     }
 
     /** Logs three events at three levels, one with an exception, then answers. */
@@ -161,7 +170,7 @@ class WorkerLogsTest {
     void outputLinesCanBeReEmittedThroughSlf4jToo() throws Exception {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ch.qos.logback.classic.Logger out = ctx.getLogger("procpool.stdout");
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        ListAppender<ILoggingEvent> lines = new Recording();
         lines.setContext(ctx);
         lines.start();
         out.setLevel(Level.INFO);

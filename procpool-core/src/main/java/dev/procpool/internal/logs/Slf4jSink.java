@@ -24,10 +24,14 @@ public final class Slf4jSink implements LogSink {
         if (!logger.isEnabledForLevel(e.level())) {
             return;
         }
+        String message = e.exception() == null ? e.message() : e.message() + System.lineSeparator() + e.exception();
+        if (!Mdc.ready()) {
+            logger.atLevel(e.level()).log(message); // SLF4J is still starting on another thread: no MDC this once
+            return;
+        }
         String before = MDC.get(LogEvent.MDC_WORKER);
         MDC.put(LogEvent.MDC_WORKER, e.worker());
         try {
-            String message = e.exception() == null ? e.message() : e.message() + System.lineSeparator() + e.exception();
             logger.atLevel(e.level()).log(message);
         } finally {
             if (before == null) {
