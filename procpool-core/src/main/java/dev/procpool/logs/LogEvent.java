@@ -33,8 +33,9 @@ public record LogEvent(Instant time, String worker, Source source, Level level, 
 
     /**
      * The MDC key under which the worker's name is set when an event is re-emitted through the
-     * controller's SLF4J ({@link LogSink#slf4j()}), and while a thread worker runs its tasks. Show
-     * it in a logback pattern with {@code %X{procpool.worker}}.
+     * controller's SLF4J ({@link LogSink#slf4j()}), and on a thread worker's task thread (set when
+     * the thread starts: a task that clears the MDC removes it for the tasks after it). Show it in
+     * a logback pattern with {@code %X{procpool.worker}}.
      */
     public static final String MDC_WORKER = "procpool.worker";
 

@@ -12,8 +12,10 @@ import java.util.Objects;
  * <p>Threading: a process worker's SLF4J events are delivered on that worker's I/O thread, in the
  * order the worker logged them; its output lines on the thread that reads that stream. Several
  * workers share a sink from several threads at once, so a sink must be thread-safe. A sink that
- * blocks slows only its worker (which then blocks in its logging calls, losing nothing); an
- * exception it throws is caught and logged, and the event is dropped.
+ * blocks slows only its worker (which then blocks in its logging calls, losing nothing), but
+ * one that blocks for longer than the worker's heartbeat timeout (30 s by default) gets the worker
+ * declared unresponsive, since its I/O thread reads nothing meanwhile. An exception a sink throws
+ * is caught and logged, and that event is dropped.
  *
  * <pre>{@code
  * JsonLinesSink json = JsonLinesSink.open(Path.of("workers.jsonl"));
