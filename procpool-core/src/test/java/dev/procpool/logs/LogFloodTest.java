@@ -86,4 +86,31 @@ class LogFloodTest {
             assertThat(max).as("slowest round trip (ms) during the flood").isLessThan(Duration.ofSeconds(2).toMillis());
         }
     }
+
+    @Test
+    void aWorkerLoggingFasterThanItsSinkIsSlowedDownInsteadOfBufferingOrDropping() throws Exception {
+        // ~120 MB of events through a sink several times slower than the worker, from a worker with
+        // a 24 MB heap: without back-pressure the backlog would exhaust its heap, and it would die
+        int n = 300_000;
+        Sequence events = new Sequence("slow ");
+        AtomicLong seen = new AtomicLong();
+        Worker<Integer> w = Workers.start(WorkerType.PROCESS, () -> {
+            org.slf4j.Logger log = LoggerFactory.getLogger("slow");
+            String padding = "x".repeat(380);
+            for (int i = 0; i < n; i++) {
+                log.info("slow {}{}", i, padding);
+            }
+            return n;
+        }, WorkerOptions.builder().name("fast-logger").maxHeap("24m").output(OutputHandler.discard()).logSink(e -> {
+            events.accept(e.message().substring(0, e.message().length() - 380));
+            if (seen.incrementAndGet() % 10 == 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // a slow sink (a disk, a network)
+            }
+        }).build());
+        assertThat(w.await(Deadlines.LONG)).isTrue();
+        assertThat(w.error()).isEmpty();
+        assertThat(w.result()).isEqualTo(n);
+        assertThat(events.next.get()).isEqualTo(n);
+        assertThat(events.problem).isNull();
+    }
 }
