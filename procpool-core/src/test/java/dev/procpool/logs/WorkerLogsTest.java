@@ -252,4 +252,30 @@ class WorkerLogsTest {
         w.close();
         assertThat(got).containsExactly("n=0", "n=2");
     }
+
+    /** An exception whose message logs: encoding an event must survive a nested event. */
+    static final class ChattyException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            LoggerFactory.getLogger(LOGGER).info("asked for a message");
+            return "chatty";
+        }
+    }
+
+    @Test
+    void anExceptionWhoseMessageLogsDoesNotGarbleTheEvent() throws Exception {
+        Queue<LogEvent> events = new ConcurrentLinkedQueue<>();
+        PersistentWorker<Integer, String> w = Workers.persistent(WorkerType.PROCESS, (Integer x) -> {
+            LoggerFactory.getLogger(LOGGER).error("outer", new ChattyException());
+            return "ok";
+        }, WorkerOptions.builder().logSink(events::add).output(OutputHandler.discard()).build());
+        w.enqueue(1);
+        assertThat(w.nextResult(Deadlines.LONG)).isEqualTo("ok");
+        w.close();
+        assertThat(events).extracting(LogEvent::message).containsExactly("asked for a message", "outer");
+        assertThat(events).last().satisfies(e -> assertThat(e.exception())
+                .startsWith("dev.procpool.logs.WorkerLogsTest$ChattyException: chatty\n\tat "));
+    }
 }

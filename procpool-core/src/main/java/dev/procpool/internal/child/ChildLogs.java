@@ -84,11 +84,12 @@ final class ChildLogs {
     void log(int level, String logger, String message, Throwable error) {
         Instant now = Instant.now();
         Buf b = scratch.get();
-        if (b == null || b.array().length > SHRINK_ABOVE) {
+        if (b == null) {
             b = new Buf(512);
-            scratch.set(b);
+        } else {
+            scratch.set(null); // a getMessage() that logs in turn gets a buffer of its own
+            b.reset();
         }
-        b.reset();
         LogFrames.encode(b, now.getEpochSecond(), now.getNano(), level, logger, Thread.currentThread().getName(),
                 message, error);
         lock.lock();
@@ -102,6 +103,9 @@ final class ChildLogs {
             }
         } finally {
             lock.unlock();
+        }
+        if (b.array().length <= SHRINK_ABOVE) {
+            scratch.set(b);
         }
     }
 
