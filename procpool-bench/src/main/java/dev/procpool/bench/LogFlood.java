@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * written as JSON lines by {@link JsonLinesSink}.
  *
  * <p>Each measurement: a persistent worker already up and warmed with a small flood; the clock
- * runs from the call until the controller has counted the last line or event. Best of 3.
+ * runs from the call until the controller has counted the last line or event. Best of 5.
  *
  * <p>Run: {@code java -cp procpool-bench/target/procpool-bench.jar:procpool-bench/target/lib/*
  * dev.procpool.bench.LogFlood [--lines N] [--out FILE]} after {@code mvn -B -q package -DskipTests}
@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  * docs/BENCHMARKS.md).
  */
 public final class LogFlood {
-    private static final int REPEATS = 3;
+    private static final int REPEATS = 5;
     private static final List<AutoCloseable> WORKERS = new ArrayList<>();
 
     private LogFlood() {
