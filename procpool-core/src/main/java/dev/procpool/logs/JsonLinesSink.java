@@ -19,8 +19,8 @@ import java.util.Objects;
 /**
  * Writes every event as one JSON object per line (UTF-8), with the fields {@code time} (ISO-8601,
  * UTC), {@code worker}, {@code source} ({@code log}, {@code stdout}, {@code stderr}), {@code level},
- * {@code logger}, {@code thread}, {@code message} and {@code exception} (the worker-side stack
- * trace as text, or {@code null}). Strings are escaped per RFC 8259, so a message with quotes,
+ * {@code logger}, {@code thread}, {@code message}, {@code exception} (the worker-side stack
+ * trace as text, or {@code null}) and {@code mdc} (an object of the worker's MDC entries). Strings are escaped per RFC 8259, so a message with quotes,
  * newlines or control characters stays on its line.
  *
  * <p>Thread-safe: lines from several workers never interleave. Writes are buffered, and flushed

@@ -1,6 +1,7 @@
 package dev.procpool.logs;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.event.Level;
 
@@ -27,9 +28,10 @@ import org.slf4j.event.Level;
  * @param message the formatted message (for output lines: the line without its terminator)
  * @param exception the throwable logged with the event as text, in {@code printStackTrace} form
  *     with the worker-side stack, or null
+ * @param mdc the worker's MDC when it logged (empty for output lines); immutable
  */
 public record LogEvent(Instant time, String worker, Source source, Level level, String logger, String thread,
-        String message, String exception) {
+        String message, String exception, Map<String, String> mdc) {
 
     /**
      * The MDC key under which the worker's name is set when an event is re-emitted through the
@@ -62,6 +64,13 @@ public record LogEvent(Instant time, String worker, Source source, Level level, 
         Objects.requireNonNull(level, "level");
         Objects.requireNonNull(logger, "logger");
         Objects.requireNonNull(message, "message");
+        mdc = mdc == null ? Map.of() : Map.copyOf(mdc);
+    }
+
+    /** An event without MDC entries. */
+    public LogEvent(Instant time, String worker, Source source, Level level, String logger, String thread,
+            String message, String exception) {
+        this(time, worker, source, level, logger, thread, message, exception, Map.of());
     }
 
     /** An output line as an event: stdout at {@code INFO}, stderr at {@code WARN}, logger named after the stream. */

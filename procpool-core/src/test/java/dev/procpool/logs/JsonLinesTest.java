@@ -20,7 +20,18 @@ class JsonLinesTest {
     void anEventIsOneFlatObjectWithEveryField() {
         assertThat(JsonLinesSink.toJson(event("hi"))).isEqualTo("{\"time\":\"2026-11-22T18:00:00.123456Z\","
                 + "\"worker\":\"w-1\",\"source\":\"log\",\"level\":\"INFO\",\"logger\":\"a.b.C\",\"thread\":\"main\","
-                + "\"message\":\"hi\",\"exception\":null}");
+                + "\"message\":\"hi\",\"exception\":null,\"mdc\":{}}");
+    }
+
+    @Test
+    void theMdcIsAnObjectWithSortedKeysAndComesBack() throws Exception {
+        LogEvent e = new LogEvent(Instant.parse("2026-11-22T18:00:00Z"), "w", LogEvent.Source.LOG, Level.WARN, "l", null,
+                "m", null, java.util.Map.of("z", "last", "a", "first \"q\""));
+        String json = JsonLinesSink.toJson(e);
+        assertThat(json).endsWith(",\"mdc\":{\"a\":\"first \\\"q\\\"\",\"z\":\"last\"}}");
+        assertThat(Json.decode(json)).isEqualTo(e);
+        assertThatThrownBy(() -> Json.decode(json.replace("\"mdc\":{", "\"mdc\":{\"nested\":{},")))
+                .isInstanceOf(Json.BadJsonException.class);
     }
 
     @Test

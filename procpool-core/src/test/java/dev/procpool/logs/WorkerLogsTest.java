@@ -74,7 +74,9 @@ class WorkerLogsTest {
         return () -> {
             org.slf4j.Logger log = LoggerFactory.getLogger(LOGGER);
             log.debug("debug {}", 0);
+            org.slf4j.MDC.put("request", "r-42");
             log.info("hello {} from {}", 1, "the worker");
+            org.slf4j.MDC.remove("request");
             log.warn("careful", new IllegalStateException("boom", new java.io.IOException("disk")));
             log.atError().setMessage("fluent {}").addArgument(3).log();
             return "done";
@@ -102,6 +104,7 @@ class WorkerLogsTest {
         assertThat(hello.logger()).isEqualTo(LOGGER);
         assertThat(hello.thread()).isEqualTo("procpool-task");
         assertThat(hello.exception()).isNull();
+        assertThat(hello.mdc()).containsExactly(java.util.Map.entry("request", "r-42"));
         LogEvent careful = events.stream().filter(e -> e.message().equals("careful")).findFirst().orElseThrow();
         assertThat(careful.level()).isEqualTo(org.slf4j.event.Level.WARN);
         assertThat(careful.exception()).startsWith("java.lang.IllegalStateException: boom\n\tat ")
@@ -148,6 +151,8 @@ class WorkerLogsTest {
             assertThat(e.getMDCPropertyMap()).containsEntry(LogEvent.MDC_WORKER, "mdc-worker");
             assertThat(e.getLoggerName()).isEqualTo(LOGGER);
         });
+        assertThat(got.get(0).getMDCPropertyMap()).containsEntry("request", "r-42");
+        assertThat(got.get(1).getMDCPropertyMap()).doesNotContainKey("request");
         assertThat(got.get(1).getLevel()).isEqualTo(Level.WARN);
         assertThat(got.get(1).getFormattedMessage()).startsWith("careful" + System.lineSeparator()
                 + "java.lang.IllegalStateException: boom");

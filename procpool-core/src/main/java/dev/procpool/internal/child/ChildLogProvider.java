@@ -67,9 +67,10 @@ public final class ChildLogProvider implements SLF4JServiceProvider {
                 threshold = wire(Level.INFO);
             }
         }
-        loggerFactory = new Factory(threshold);
+        BasicMDCAdapter mdc = new BasicMDCAdapter();
+        loggerFactory = new Factory(threshold, mdc);
         markerFactory = new BasicMarkerFactory();
-        mdcAdapter = new BasicMDCAdapter();
+        mdcAdapter = mdc;
     }
 
     /** TRACE 0 .. ERROR 4, as in {@code LogFrames}. */
@@ -79,25 +80,29 @@ public final class ChildLogProvider implements SLF4JServiceProvider {
 
     private static final class Factory implements ILoggerFactory {
         private final int threshold;
+        private final BasicMDCAdapter mdc;
         private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
 
-        Factory(int threshold) {
+        Factory(int threshold, BasicMDCAdapter mdc) {
             this.threshold = threshold;
+            this.mdc = mdc;
         }
 
         @Override
         public Logger getLogger(String name) {
-            return loggers.computeIfAbsent(name, n -> new ChildLogger(n, threshold));
+            return loggers.computeIfAbsent(name, n -> new ChildLogger(n, threshold, mdc));
         }
     }
 
     private static final class ChildLogger extends AbstractLogger {
         private static final long serialVersionUID = 1L;
         private final int threshold;
+        private final transient BasicMDCAdapter mdc;
 
-        ChildLogger(String name, int threshold) {
+        ChildLogger(String name, int threshold, BasicMDCAdapter mdc) {
             this.name = name;
             this.threshold = threshold;
+            this.mdc = mdc;
         }
 
         @Override
@@ -114,7 +119,7 @@ public final class ChildLogProvider implements SLF4JServiceProvider {
             Throwable error = throwable != null ? throwable : ft.getThrowable();
             ChildLogs logs = ChildLogs.get();
             if (logs != null) {
-                logs.log(wire(level), name, message, error);
+                logs.log(wire(level), name, message, error, mdc.getCopyOfContextMap());
             } else {
                 System.err.println(level + " " + name + " - " + message);
                 if (error != null) {

@@ -81,7 +81,7 @@ final class ChildLogs {
     }
 
     /** Queues one event; blocks while {@link #MAX_PENDING} bytes are waiting. */
-    void log(int level, String logger, String message, Throwable error) {
+    void log(int level, String logger, String message, Throwable error, java.util.Map<String, String> mdc) {
         Instant now = Instant.now();
         Buf b = scratch.get();
         if (b == null) {
@@ -91,7 +91,7 @@ final class ChildLogs {
             b.reset();
         }
         LogFrames.encode(b, now.getEpochSecond(), now.getNano(), level, logger, Thread.currentThread().getName(),
-                message, error);
+                message, error, mdc);
         lock.lock();
         try {
             while (batch.size() >= MAX_PENDING) {

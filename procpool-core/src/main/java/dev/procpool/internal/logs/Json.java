@@ -5,17 +5,20 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.event.Level;
 
 /**
- * The one JSON shape procpool writes and reads: a flat object of string (or null) fields, one
- * per line. Hand-written because the core has no JSON dependency; the parser accepts exactly
- * that shape (whitespace allowed, any field order, unknown string fields ignored) and rejects
- * everything else, which is what the log server needs to tell events from garbage.
+ * The one JSON shape procpool writes and reads: an object of string (or null) fields, and an
+ * {@code mdc} field holding an object of strings, one event per line. Hand-written because the
+ * core has no JSON dependency; the parser accepts exactly that shape (whitespace allowed, any
+ * field order, unknown string fields ignored) and rejects everything else, which is what the log
+ * server needs to tell events from garbage.
  *
  * <pre>
  * {"time":"2026-11-22T18:00:00.123456Z","worker":"w1","source":"log","level":"INFO",
- *  "logger":"com.example.Job","thread":"procpool-task","message":"started","exception":null}
+ *  "logger":"com.example.Job","thread":"procpool-task","message":"started","exception":null,
+ *  "mdc":{"request":"42"}}
  * </pre>
  */
 public final class Json {
@@ -41,7 +44,18 @@ public final class Json {
         string(sb, e.message());
         sb.append(",\"exception\":");
         string(sb, e.exception());
-        return sb.append('}').toString();
+        sb.append(",\"mdc\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> m : new TreeMap<>(e.mdc()).entrySet()) { // sorted: stable lines
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            string(sb, m.getKey());
+            sb.append(':');
+            string(sb, m.getValue());
+        }
+        return sb.append("}}").toString();
     }
 
     /**
@@ -91,7 +105,8 @@ public final class Json {
 
     /** Parses one line written by {@link #encode}. */
     public static LogEvent decode(String line) throws BadJsonException {
-        Map<String, String> f = parseFlatObject(line);
+        Map<String, String> mdc = new HashMap<>();
+        Map<String, String> f = parseObject(line, mdc);
         String time = required(f, "time");
         Instant t;
         try {
@@ -108,7 +123,7 @@ public final class Json {
             throw new BadJsonException("bad source or level (" + f.get("source") + ", " + f.get("level") + ")");
         }
         return new LogEvent(t, required(f, "worker"), source, level, required(f, "logger"), f.get("thread"),
-                required(f, "message"), f.get("exception"));
+                required(f, "message"), f.get("exception"), mdc);
     }
 
     private static String required(Map<String, String> f, String key) throws BadJsonException {
@@ -119,10 +134,22 @@ public final class Json {
         return v;
     }
 
-    /** A JSON object whose values are all strings or null; anything else is refused. */
-    static Map<String, String> parseFlatObject(String s) throws BadJsonException {
-        Map<String, String> out = new HashMap<>();
+    /**
+     * A JSON object whose values are all strings or null, except {@code mdc}, an object of strings
+     * (put in {@code mdc}); anything else is refused.
+     */
+    static Map<String, String> parseObject(String s, Map<String, String> mdc) throws BadJsonException {
         int[] pos = {skipWs(s, 0)};
+        Map<String, String> out = parseObject(s, pos, mdc);
+        if (skipWs(s, pos[0]) != s.length()) {
+            throw new BadJsonException("text after the object at offset " + pos[0]);
+        }
+        return out;
+    }
+
+    /** Parses an object at {@code pos}; {@code mdc} null means no nested object is allowed. */
+    private static Map<String, String> parseObject(String s, int[] pos, Map<String, String> mdc) throws BadJsonException {
+        Map<String, String> out = new HashMap<>();
         expect(s, pos, '{');
         pos[0] = skipWs(s, pos[0]);
         if (peek(s, pos[0]) == '}') {
@@ -138,6 +165,14 @@ public final class Json {
                 if (s.startsWith("null", pos[0])) {
                     value = null;
                     pos[0] += 4;
+                } else if (mdc != null && key.equals("mdc") && peek(s, pos[0]) == '{') {
+                    Map<String, String> nested = parseObject(s, pos, null);
+                    for (Map.Entry<String, String> m : nested.entrySet()) {
+                        if (m.getValue() != null) {
+                            mdc.put(m.getKey(), m.getValue());
+                        }
+                    }
+                    value = null;
                 } else {
                     value = parseString(s, pos);
                 }
@@ -155,9 +190,6 @@ public final class Json {
                     throw new BadJsonException("expected ',' or '}' at offset " + (pos[0] - 1));
                 }
             }
-        }
-        if (skipWs(s, pos[0]) != s.length()) {
-            throw new BadJsonException("text after the object at offset " + pos[0]);
         }
         return out;
     }

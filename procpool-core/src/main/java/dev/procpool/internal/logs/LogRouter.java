@@ -34,9 +34,9 @@ public final class LogRouter {
     }
 
     private void event(long sec, int nano, String level, String logger, String thread, String message,
-            String exception) {
+            String exception, java.util.Map<String, String> mdc) {
         LogEvent e = new LogEvent(Instant.ofEpochSecond(sec, nano), worker, LogEvent.Source.LOG, Level.valueOf(level),
-                logger, thread, message, exception);
+                logger, thread, message, exception, mdc);
         try {
             sink.accept(e);
         } catch (RuntimeException ex) {

@@ -2,13 +2,14 @@ package dev.procpool.internal.logs;
 
 import dev.procpool.logs.LogEvent;
 import dev.procpool.logs.LogSink;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Re-emits worker events through the controller's SLF4J. The worker name goes in the MDC for the
- * duration of the call only, and what was there before under that key is put back: the calling
+ * Re-emits worker events through the controller's SLF4J. The worker's MDC entries and its name go
+ * in the MDC for the duration of the call only, and what was there before is put back: the calling
  * thread is a procpool I/O thread, but a user may also call this sink from their own threads.
  */
 public final class Slf4jSink implements LogSink {
@@ -29,15 +30,16 @@ public final class Slf4jSink implements LogSink {
             logger.atLevel(e.level()).log(message); // SLF4J is still starting on another thread: no MDC this once
             return;
         }
-        String before = MDC.get(LogEvent.MDC_WORKER);
+        Map<String, String> before = MDC.getCopyOfContextMap();
+        e.mdc().forEach(MDC::put);
         MDC.put(LogEvent.MDC_WORKER, e.worker());
         try {
             logger.atLevel(e.level()).log(message);
         } finally {
-            if (before == null) {
-                MDC.remove(LogEvent.MDC_WORKER);
+            if (before == null || before.isEmpty()) {
+                MDC.clear();
             } else {
-                MDC.put(LogEvent.MDC_WORKER, before);
+                MDC.setContextMap(before);
             }
         }
     }

@@ -14,6 +14,7 @@ import java.util.IdentityHashMap;
  * payload := event*
  * event   := epochSecond:i64  nano:i32  level:u8 (0 TRACE .. 4 ERROR)  logger:str  thread:str
  *            message:str  chainLength:i32  ( className:str  message:str  frames:i32  frame* )*
+ *            mdcSize:i32  ( key:str  value:str )*
  * frame   := declaringClass:str  methodName:str  fileName:str  line:i32
  * </pre>
  *
@@ -31,7 +32,7 @@ public final class LogFrames {
 
     /** Appends one event; {@code level} is 0 (TRACE) to 4 (ERROR). */
     public static void encode(Buf out, long epochSecond, int nano, int level, String logger, String thread,
-            String message, Throwable error) {
+            String message, Throwable error, java.util.Map<String, String> mdc) {
         out.writeLong(epochSecond);
         out.writeInt(nano);
         out.write(level);
@@ -63,6 +64,15 @@ public final class LogFrames {
                 out.writeInt(f.getLineNumber());
             }
         }
+        if (mdc == null || mdc.isEmpty()) {
+            out.writeInt(0);
+        } else {
+            out.writeInt(mdc.size());
+            for (java.util.Map.Entry<String, String> e : mdc.entrySet()) {
+                out.writeString(e.getKey());
+                out.writeString(e.getValue());
+            }
+        }
     }
 
     /** Receives decoded events. */
@@ -71,7 +81,7 @@ public final class LogFrames {
          * One event. {@code exception} is the throwable in {@code printStackTrace} form, or null.
          */
         void event(long epochSecond, int nano, String level, String logger, String thread, String message,
-                String exception);
+                String exception, java.util.Map<String, String> mdc);
     }
 
     /**
@@ -126,10 +136,25 @@ public final class LogFrames {
                     sb.setLength(sb.length() - 1);
                     exception = sb.toString();
                 }
+                int mdcSize = in.readInt();
+                if (mdcSize < 0 || mdcSize > 10_000) {
+                    throw new ProtocolException("bad MDC size " + mdcSize + " in a log event");
+                }
+                java.util.Map<String, String> mdc = java.util.Map.of();
+                if (mdcSize > 0) {
+                    mdc = new java.util.HashMap<>();
+                    for (int m = 0; m < mdcSize; m++) {
+                        String k = readString(in);
+                        String v = readString(in);
+                        if (k != null && v != null) {
+                            mdc.put(k, v);
+                        }
+                    }
+                }
                 if (logger == null || message == null) {
                     throw new ProtocolException("log event without logger or message");
                 }
-                receiver.event(sec, nano, LEVELS[level], logger, thread, message, exception);
+                receiver.event(sec, nano, LEVELS[level], logger, thread, message, exception, mdc);
             }
             if (in.available() != 0) {
                 throw new ProtocolException(in.available() + " stray bytes after " + count + " log events");
