@@ -75,6 +75,7 @@ public final class LogServer implements Closeable {
     private final Thread acceptor;
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong connectionCount = new AtomicLong();
+    private final AtomicLong sinkFailures = new AtomicLong();
     private volatile boolean closed;
 
     private LogServer(Builder b, ServerSocket server) {
@@ -214,7 +215,11 @@ public final class LogServer implements Closeable {
                     sink.accept(e);
                     received.incrementAndGet();
                 } catch (RuntimeException ex) {
-                    LOG.warn("log server: sink {} threw on an event from {}; the event is dropped", sink, peer, ex);
+                    long failures = sinkFailures.incrementAndGet();
+                    if (failures % 1000 == 1) { // a broken sink must not drown this JVM's own log
+                        LOG.warn("log server: sink {} threw on an event from {} ({} failures so far); the event is dropped",
+                                sink, peer, failures, ex);
+                    }
                 }
             }
         } catch (LineTooLongException e) {
