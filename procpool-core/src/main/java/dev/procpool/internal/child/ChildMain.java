@@ -247,7 +247,9 @@ public final class ChildMain {
                 cancel(f.id, false);
                 break;
             case Frames.PING:
-                ch.send(Frames.PONG, f.id, true);
+                // never blocks the reader behind a write held up by a log flood (see ChildLogs);
+                // if another thread is writing, the PONG leaves with its next write
+                ch.trySend(Frames.PONG, f.id);
                 break;
             case Frames.END_INPUT:
                 queue.add(END);
