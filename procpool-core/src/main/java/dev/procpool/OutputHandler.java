@@ -15,6 +15,8 @@ import java.io.PrintStream;
  * }</pre>
  *
  * <p>Thread workers share the controller's {@code System.out}; their output does not pass here.
+ * To treat lines as log events (JSON lines, a log server, the controller's SLF4J), use
+ * {@code LogSink.asOutputHandler()} or {@code WorkerOptions.Builder.logsTo}.
  */
 @FunctionalInterface
 public interface OutputHandler {

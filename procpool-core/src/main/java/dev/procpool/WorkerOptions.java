@@ -1,5 +1,6 @@
 package dev.procpool;
 
+import dev.procpool.logs.LogSink;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.event.Level;
 
 /**
  * How a worker is started and stopped: an immutable value built once and shared freely; a running
@@ -29,6 +31,9 @@ import java.util.Optional;
  *   <li>{@code workingDirectory}: the controller's</li>
  *   <li>{@code codec}: {@link JdkCodec}</li>
  *   <li>{@code output}: {@link OutputHandler#prefixed()}</li>
+ *   <li>{@code captureLogs}: on: a process worker's SLF4J events at {@code logLevel} ({@code INFO})
+ *       and above go to {@code logSink} ({@link LogSink#slf4j()}: re-emitted through the
+ *       controller's SLF4J, worker name in the MDC), whatever binding the child's classpath has</li>
  *   <li>{@code grace}: 2 s, between each step of the stop escalation in {@link Worker#close()}</li>
  *   <li>{@code closeTimeout}: 60 s, how long {@link Worker#close()} lets queued work finish</li>
  *   <li>{@code startTimeout}: 30 s, how long a child JVM may take to connect back</li>
@@ -67,6 +72,11 @@ public final class WorkerOptions {
     private final Duration heartbeatInterval;
     private final Duration heartbeatTimeout;
     private final boolean classDataSharing;
+    // Kept as null (meaning LogSink.slf4j()) and a level name, so that building options loads no
+    // SLF4J class: a worker JVM whose classpath lacks slf4j-api may build options too.
+    private final LogSink logSink;
+    private final String logLevel;
+    private final boolean captureLogs;
 
     private WorkerOptions(Builder b) {
         this.name = b.name;
@@ -85,6 +95,9 @@ public final class WorkerOptions {
         this.heartbeatInterval = b.heartbeatInterval;
         this.heartbeatTimeout = b.heartbeatTimeout;
         this.classDataSharing = b.classDataSharing;
+        this.logSink = b.logSink;
+        this.logLevel = b.logLevel;
+        this.captureLogs = b.captureLogs;
     }
 
     /** The options with every default. */
@@ -116,6 +129,9 @@ public final class WorkerOptions {
         b.heartbeatInterval = heartbeatInterval;
         b.heartbeatTimeout = heartbeatTimeout;
         b.classDataSharing = classDataSharing;
+        b.logSink = logSink;
+        b.logLevel = logLevel;
+        b.captureLogs = captureLogs;
         return b;
     }
 
@@ -199,6 +215,21 @@ public final class WorkerOptions {
         return classDataSharing;
     }
 
+    /** Where a process worker's SLF4J events go. */
+    public LogSink logSink() {
+        return logSink == null ? LogSink.slf4j() : logSink;
+    }
+
+    /** The lowest level of a process worker's SLF4J events that is sent to the controller. */
+    public Level logLevel() {
+        return Level.valueOf(logLevel);
+    }
+
+    /** Whether a process worker's SLF4J events are sent to the controller (see the builder). */
+    public boolean captureLogs() {
+        return captureLogs;
+    }
+
     @Override
     public String toString() {
         return "WorkerOptions{name=" + name + ", java=" + javaExecutable + ", jvmArgs=" + jvmArgs
@@ -206,7 +237,8 @@ public final class WorkerOptions {
                 + ", environment=" + environment.keySet() + ", workingDirectory=" + workingDirectory
                 + ", codec=" + codec.getClass().getName() + ", grace=" + grace + ", closeTimeout=" + closeTimeout
                 + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout
-                + ", classDataSharing=" + classDataSharing + "}";
+                + ", classDataSharing=" + classDataSharing + ", logs=" + (captureLogs ? logLevel + "->" + (logSink == null ? "slf4j" : logSink) : "child's own")
+                + "}";
     }
 
     /** Builds {@link WorkerOptions}. Not thread-safe; {@link #build()} takes a snapshot. */
@@ -227,6 +259,9 @@ public final class WorkerOptions {
         private Duration heartbeatInterval = Duration.ofSeconds(2);
         private Duration heartbeatTimeout = Duration.ofSeconds(30);
         private boolean classDataSharing = true;
+        private LogSink logSink;
+        private String logLevel = "INFO";
+        private boolean captureLogs = true;
 
         private Builder() {
         }
@@ -346,6 +381,46 @@ public final class WorkerOptions {
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
+            return this;
+        }
+
+        /**
+         * Where a process worker's SLF4J events go; called on the worker's I/O thread in the
+         * order they were logged (see {@link LogSink}). Default {@link LogSink#slf4j()}.
+         */
+        public Builder logSink(LogSink sink) {
+            this.logSink = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * Sends everything a process worker says to {@code sink}: its SLF4J events
+         * ({@link #logSink}) and its stdout and stderr lines ({@link #output}, through
+         * {@link LogSink#asOutputHandler()}).
+         */
+        public Builder logsTo(LogSink sink) {
+            logSink(sink);
+            return output(sink.asOutputHandler());
+        }
+
+        /**
+         * The lowest level a process worker sends to the controller (default {@code INFO}); the
+         * worker's loggers report the levels below as disabled, so they cost nothing there.
+         */
+        public Builder logLevel(Level level) {
+            this.logLevel = Objects.requireNonNull(level, "level").name();
+            return this;
+        }
+
+        /**
+         * Whether a process worker's SLF4J events are sent to the controller (default true). The
+         * child is started with {@code -Dslf4j.provider=} naming procpool's worker-side provider,
+         * which overrides any binding on its classpath (slf4j-api 2.0.9 or later; an older
+         * slf4j-api in the worker ignores it). With false, the child logs through whatever its
+         * classpath provides, and a console appender's lines arrive as output lines.
+         */
+        public Builder captureLogs(boolean capture) {
+            this.captureLogs = capture;
             return this;
         }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code procpool} command: the top command and its subcommands ({@code version},
- * {@code demo}, {@code help}).
+ * {@code demo}, {@code run}, {@code log-server}, {@code help}).
  *
  * <pre>{@code
  * $ procpool demo              # see what procpool does, in plain words
@@ -39,7 +39,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "Runs work in threads and child JVMs behind one API, and keeps control of it.",
             "New here? Run 'procpool demo'.",
         },
-        subcommands = {VersionCommand.class, DemoCommand.class, dev.procpool.cli.run.RunCommand.class, HelpCommand.class})
+        subcommands = {VersionCommand.class, DemoCommand.class, dev.procpool.cli.run.RunCommand.class,
+            LogServerCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec

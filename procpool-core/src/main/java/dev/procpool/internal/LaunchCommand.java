@@ -26,6 +26,9 @@ final class LaunchCommand {
     static final List<String> DEFAULT_JVM_ARGS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr");
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
+    /** By name: loading the class here would be useless work for the controller. */
+    static final String CHILD_LOG_PROVIDER = "dev.procpool.internal.child.ChildLogProvider";
+
     private LaunchCommand() {
     }
 
@@ -43,6 +46,13 @@ final class LaunchCommand {
         cmd.add(options.javaExecutable().toString());
         // first, so that `ps` shows which worker this is even when it cuts long lines
         cmd.add("-Dprocpool.worker=" + name);
+        if (options.captureLogs()) {
+            // before the user's -D options, so that theirs win; verbosity WARN keeps SLF4J's
+            // "Attempting to load provider" notice out of the worker's stderr
+            cmd.add("-Dslf4j.provider=" + CHILD_LOG_PROVIDER);
+            cmd.add("-Dslf4j.internal.verbosity=WARN");
+            cmd.add("-Dprocpool.log.level=" + options.logLevel().name());
+        }
         cmd.addAll(DEFAULT_JVM_ARGS);
         options.maxHeap().ifPresent(h -> cmd.add("-Xmx" + h));
         for (Map.Entry<String, String> p : options.systemProperties().entrySet()) {

@@ -62,6 +62,7 @@ final class ProcessEngine extends Engine {
     private final List<String> command;
     private final ClassDataSharing.Plan cds;
     private final FrameChannel channel = new FrameChannel();
+    private final dev.procpool.internal.logs.LogRouter logs;
     private volatile Process process;
     private OutputPump stdout;
     private OutputPump stderr;
@@ -80,6 +81,7 @@ final class ProcessEngine extends Engine {
         this.codec = options.codec();
         this.loader = loader;
         this.listener = listener;
+        this.logs = new dev.procpool.internal.logs.LogRouter(name, options.logSink());
         byte[] s = new byte[16];
         randomBytes(s);
         this.secret = HexFormat.of().formatHex(s);
@@ -353,6 +355,7 @@ final class ProcessEngine extends Engine {
                         }
                         listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
                     }
+                    case Frames.LOG -> logs.deliver(f.id, f.payload);
                     case Frames.PONG -> {
                         // lastReceived is all a heartbeat needs
                     }

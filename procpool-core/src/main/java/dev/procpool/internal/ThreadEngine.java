@@ -37,6 +37,10 @@ final class ThreadEngine extends Engine {
         this.codec = codec;
         this.thread = new Thread(() -> {
             CurrentWorker.setForThisThread(name, poolIndex);
+            // the task's own SLF4J events are the controller's already: the MDC names their worker
+            if (dev.procpool.internal.logs.Mdc.ready()) {
+                org.slf4j.MDC.put(dev.procpool.logs.LogEvent.MDC_WORKER, name);
+            }
             run();
         }, "procpool-thread-" + name);
         thread.setDaemon(true);

@@ -23,6 +23,9 @@ import dev.procpool.WorkerState;
 import dev.procpool.WorkerTerminatedException;
 import dev.procpool.WorkerType;
 import dev.procpool.Workers;
+import dev.procpool.logs.JsonLinesSink;
+import dev.procpool.logs.LogServer;
+import dev.procpool.logs.LogServerClient;
 import dev.procpool.testing.Deadlines;
 import dev.procpool.testing.LeakCheck;
 import java.nio.file.Files;
@@ -98,6 +101,33 @@ class ProcessControllerSeedTest {
             assertThat(worker.result()).isEqualTo(2.0);
         }
         // end::gettingStarted[]
+    }
+
+    @Test
+    void includedLogServer(@TempDir Path dir) throws Exception {
+        // tag::includedLogServer[]
+        // included_logger=True, done properly: a log server takes every worker's events (SLF4J and
+        // stdout/stderr lines) as JSON lines over TCP, from this host or others, after a shared token
+        String token = java.util.UUID.randomUUID().toString();  // e.g. .tokenFile(Path.of("/etc/..."))
+        Path all = dir.resolve("workers.jsonl");
+        try (JsonLinesSink file = JsonLinesSink.open(all);   // or LogSink.slf4j(), or JsonLinesSink.to(System.out)
+             LogServer server = LogServer.builder().token(token).sink(file).start();
+             LogServerClient logs = LogServerClient.connect("127.0.0.1", server.port(), token)) {
+            WorkerOptions options = WorkerOptions.builder().name("test-function").logsTo(logs).build();
+            try (Worker<Double> worker = Workers.start(WorkerType.PROCESS, () -> {
+                org.slf4j.LoggerFactory.getLogger("test_function").info("dividing {} by {}", 4, 2);
+                return test(4, 2);
+            }, options)) {
+                assertThat(worker.await(Deadlines.LONG)).isTrue();
+            }
+            logs.flush();
+            await().atMost(Deadlines.LONG).until(() -> server.received() == 2);
+            file.flush();
+            assertThat(Files.readAllLines(all)).anySatisfy(l -> assertThat(l)
+                    .contains("\"worker\":\"test-function\"", "\"message\":\"Quotient is 2.0.\""))
+                    .anySatisfy(l -> assertThat(l).contains("\"level\":\"INFO\"", "\"logger\":\"test_function\""));
+        }
+        // end::includedLogServer[]
     }
 
     @Test

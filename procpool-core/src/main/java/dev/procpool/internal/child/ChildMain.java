@@ -49,6 +49,8 @@ public final class ChildMain {
     private static final Object END = new Object();
 
     private static volatile FrameChannel channel;
+    /** Set once SLF4J events are shipped ({@link ChildLogs}): moves pending events ahead of a response. */
+    static volatile Runnable beforeResponse;
 
     private final FrameChannel ch;
     private final Codec codec;
@@ -136,6 +138,7 @@ public final class ChildMain {
             @Override
             public void run() {
                 exiting.exiting = true;
+                drainLogs();
                 exiting.ch.flush();
                 exiting.ch.shutdownInput();
             }
@@ -153,6 +156,18 @@ public final class ChildMain {
             System.exit(EXIT_REFUSED);
         }
         child.readLoop();
+    }
+
+    /** The channel to the controller, or null when this JVM is not a worker. */
+    static FrameChannel channel() {
+        return channel;
+    }
+
+    private static void drainLogs() {
+        Runnable r = beforeResponse;
+        if (r != null) {
+            r.run();
+        }
     }
 
     /**
@@ -232,7 +247,9 @@ public final class ChildMain {
                 cancel(f.id, false);
                 break;
             case Frames.PING:
-                ch.send(Frames.PONG, f.id, true);
+                // never blocks the reader behind a write held up by a log flood (see ChildLogs);
+                // if another thread is writing, the PONG leaves with its next write
+                ch.trySend(Frames.PONG, f.id);
                 break;
             case Frames.END_INPUT:
                 queue.add(END);
@@ -384,6 +401,7 @@ public final class ChildMain {
                         "result of type " + value.getClass().getName(), offending, e));
                 continue;
             }
+            drainLogs();
             ch.send(Frames.RESULT, f.id, result.array(), 0, result.size(), false);
             flushSoon();
             if (result.array().length > 1 << 20) {
@@ -404,6 +422,7 @@ public final class ChildMain {
         exiting = true;
         System.out.flush();
         System.err.flush();
+        drainLogs();
         ch.send(Frames.BYE, calls, true);
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -413,6 +432,7 @@ public final class ChildMain {
 
     private void respondError(byte kind, long id, Throwable error) {
         Buf payload = Failures.encode(kind, error, codec);
+        drainLogs();
         ch.send(Frames.ERROR, id, payload.array(), 0, payload.size(), false);
         flushSoon();
     }

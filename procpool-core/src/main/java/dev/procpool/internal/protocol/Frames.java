@@ -24,6 +24,8 @@ public final class Frames {
     public static final byte ERROR = 3;
     public static final byte PONG = 4;
     public static final byte BYE = 5;
+    /** A batch of SLF4J events logged in the worker; id = their number (see {@link LogFrames}). */
+    public static final byte LOG = 10;
     // controller -> worker
     public static final byte WELCOME = 16;
     public static final byte REFUSE = 17;
