@@ -67,6 +67,7 @@ public final class WorkerOptions {
     private final Duration heartbeatInterval;
     private final Duration heartbeatTimeout;
     private final boolean classDataSharing;
+    private final dev.procpool.remote.RemoteOptions remote;
 
     private WorkerOptions(Builder b) {
         this.name = b.name;
@@ -85,6 +86,7 @@ public final class WorkerOptions {
         this.heartbeatInterval = b.heartbeatInterval;
         this.heartbeatTimeout = b.heartbeatTimeout;
         this.classDataSharing = b.classDataSharing;
+        this.remote = b.remote;
     }
 
     /** The options with every default. */
@@ -116,6 +118,7 @@ public final class WorkerOptions {
         b.heartbeatInterval = heartbeatInterval;
         b.heartbeatTimeout = heartbeatTimeout;
         b.classDataSharing = classDataSharing;
+        b.remote = remote;
         return b;
     }
 
@@ -199,6 +202,11 @@ public final class WorkerOptions {
         return classDataSharing;
     }
 
+    /** Where a {@link WorkerType#REMOTE} worker runs; required for that kind, ignored by others. */
+    public java.util.Optional<dev.procpool.remote.RemoteOptions> remote() {
+        return Optional.ofNullable(remote);
+    }
+
     @Override
     public String toString() {
         return "WorkerOptions{name=" + name + ", java=" + javaExecutable + ", jvmArgs=" + jvmArgs
@@ -206,7 +214,7 @@ public final class WorkerOptions {
                 + ", environment=" + environment.keySet() + ", workingDirectory=" + workingDirectory
                 + ", codec=" + codec.getClass().getName() + ", grace=" + grace + ", closeTimeout=" + closeTimeout
                 + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout
-                + ", classDataSharing=" + classDataSharing + "}";
+                + ", classDataSharing=" + classDataSharing + (remote == null ? "" : ", remote=" + remote) + "}";
     }
 
     /** Builds {@link WorkerOptions}. Not thread-safe; {@link #build()} takes a snapshot. */
@@ -227,6 +235,7 @@ public final class WorkerOptions {
         private Duration heartbeatInterval = Duration.ofSeconds(2);
         private Duration heartbeatTimeout = Duration.ofSeconds(30);
         private boolean classDataSharing = true;
+        private dev.procpool.remote.RemoteOptions remote;
 
         private Builder() {
         }
@@ -346,6 +355,16 @@ public final class WorkerOptions {
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
+            return this;
+        }
+
+        /**
+         * The worker-server a {@link WorkerType#REMOTE} worker runs on. The JVM settings of these
+         * options (heap, JVM arguments, system properties) apply to the remote worker process;
+         * its java, classpath, environment and working directory are the server's.
+         */
+        public Builder remote(dev.procpool.remote.RemoteOptions remote) {
+            this.remote = Objects.requireNonNull(remote, "remote");
             return this;
         }
 

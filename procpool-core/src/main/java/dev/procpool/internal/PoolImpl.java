@@ -129,7 +129,8 @@ public final class PoolImpl implements Pool {
         this.options = options;
         long id = POOL_IDS.incrementAndGet();
         this.name = options.name().equals("pool") ? "pool" + id : options.name();
-        this.anyProcess = options.workerTypes().contains(WorkerType.PROCESS);
+        this.anyProcess = options.workerTypes().contains(WorkerType.PROCESS)
+                || options.workerTypes().contains(WorkerType.REMOTE);
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
         this.loader = cl != null ? cl : PoolImpl.class.getClassLoader();
         this.callbackThread = options.callbackMode() == CallbackMode.DAEMON
@@ -1416,9 +1417,16 @@ public final class PoolImpl implements Pool {
             } finally {
                 lock.unlock();
             }
-            Engine e = type == WorkerType.THREAD
-                    ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
-                    : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, loader, this);
+            Engine e;
+            try {
+                e = type == WorkerType.THREAD
+                        ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
+                        : type == WorkerType.REMOTE
+                        ? new RemoteEngine(name(), BaseWorker.IDS.incrementAndGet(), workerOptions, loader, this)
+                        : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, loader, this);
+            } catch (IllegalArgumentException bad) {
+                throw new WorkerStartException("cannot start worker '" + name() + "': " + bad.getMessage(), bad);
+            }
             engine = e;
             try {
                 e.start();
@@ -1528,7 +1536,7 @@ public final class PoolImpl implements Pool {
 
         @Override
         public void ready(Engine e) {
-            if (type == WorkerType.PROCESS) {
+            if (type != WorkerType.THREAD) {
                 DEFERRED_FLUSHES.set(new ArrayList<>(2)); // this is the worker's I/O thread
             }
             PoolImpl.this.ready(this);
@@ -1546,7 +1554,7 @@ public final class PoolImpl implements Pool {
 
         /** A process worker's responses wait for the end of their burst ({@link #readIdle}). */
         private void respond(Response r) {
-            if (type == WorkerType.PROCESS) {
+            if (type != WorkerType.THREAD) {
                 responses.add(r);
             } else {
                 answered(this, List.of(r));

@@ -49,6 +49,8 @@ public final class ChildMain {
     private static final Object END = new Object();
 
     private static volatile FrameChannel channel;
+    /** Set in a remote worker: loads what the server lacks from the controller. */
+    private static volatile RemoteClassLoader remoteClasses;
 
     private final FrameChannel ch;
     private final Codec codec;
@@ -115,7 +117,10 @@ public final class ChildMain {
         ignoreSigint();
         Codec codec;
         try {
-            codec = args[2].equals(JdkCodec.class.getName()) ? new JdkCodec()
+            // a remote worker decodes through its controller's allow-list (see RemoteOptions)
+            String filter = System.getProperty("procpool.serialFilter");
+            codec = args[2].equals(JdkCodec.class.getName())
+                    ? (filter == null ? new JdkCodec() : new JdkCodec(java.io.ObjectInputFilter.Config.createFilter(filter)))
                     : (Codec) Class.forName(args[2]).getConstructor().newInstance();
         } catch (ReflectiveOperationException | ClassCastException e) {
             System.err.println("procpool worker: cannot create codec " + args[2] + ": " + e);
@@ -124,6 +129,9 @@ public final class ChildMain {
         }
         FrameChannel ch = new FrameChannel();
         channel = ch;
+        if (Boolean.getBoolean("procpool.remoteClasses")) {
+            remoteClasses = new RemoteClassLoader(ClassLoader.getSystemClassLoader(), ch);
+        }
         ChildMain child = new ChildMain(ch, codec);
         child.taskThread.start();
         child.writer.start();
@@ -233,6 +241,12 @@ public final class ChildMain {
                 break;
             case Frames.PING:
                 ch.send(Frames.PONG, f.id, true);
+                break;
+            case Frames.CLASS_BYTES:
+                if (remoteClasses == null) {
+                    throw new IOException("class bytes sent to a worker that did not ask");
+                }
+                remoteClasses.deliver(f.id, f.payload);
                 break;
             case Frames.END_INPUT:
                 queue.add(END);
@@ -418,6 +432,7 @@ public final class ChildMain {
     }
 
     private Object decode(byte[] payload) throws IOException, ClassNotFoundException {
-        return codec.decode(new ByteArrayInputStream(payload), ClassLoader.getSystemClassLoader());
+        RemoteClassLoader remote = remoteClasses;
+        return codec.decode(new ByteArrayInputStream(payload), remote != null ? remote : ClassLoader.getSystemClassLoader());
     }
 }
