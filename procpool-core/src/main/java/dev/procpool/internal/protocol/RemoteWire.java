@@ -71,25 +71,26 @@ public final class RemoteWire {
      * @throws ProtocolException naming what was wrong: a bad or oversized length
      */
     public static Raw read(InputStream in, int max) throws IOException {
-        byte[] head = in.readNBytes(Frames.HEADER);
-        if (head.length == 0) {
+        byte[] len = in.readNBytes(4);
+        if (len.length == 0) {
             throw new EOFException("connection closed");
         }
-        if (head.length < 4) {
+        if (len.length < 4) {
             throw new ProtocolException("connection closed inside a frame header");
         }
-        ByteBuffer h = ByteBuffer.wrap(head);
-        int length = h.getInt();
+        int length = ByteBuffer.wrap(len).getInt();
         if (length < 9) {
-            throw new ProtocolException("malformed frame (length " + length + ", first bytes " + hex(head) + ")");
+            throw new ProtocolException("malformed frame (length " + length + ", first bytes " + hex(len) + ")");
         }
         if (length - 9 > max) {
             throw new ProtocolException("oversized frame (" + length + " bytes, at most " + (max + 9)
-                    + " accepted here; first bytes " + hex(head) + ")");
+                    + " accepted here; first bytes " + hex(len) + ")");
         }
-        if (head.length < Frames.HEADER) {
+        byte[] rest = in.readNBytes(9);
+        if (rest.length < 9) {
             throw new ProtocolException("connection closed inside a frame header");
         }
+        ByteBuffer h = ByteBuffer.wrap(rest);
         byte type = h.get();
         long id = h.getLong();
         byte[] payload = in.readNBytes(length - 9);
