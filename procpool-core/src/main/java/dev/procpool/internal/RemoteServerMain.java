@@ -49,9 +49,16 @@ public final class RemoteServerMain {
                     .token(token.getBytes(StandardCharsets.UTF_8))
                     .tls(keyStore, password == null ? new char[0] : password.toCharArray()).build().sslContext().orElseThrow();
         }
-        RemoteServer server = new RemoteServer(parse(listen), dev.procpool.remote.WorkerServerOptions.builder()
-                .listen("127.0.0.1:0").token(token.getBytes(StandardCharsets.UTF_8)).build().token(), tls,
-                OutputHandler.prefixed(), line -> System.err.println("procpool worker-server: " + line));
+        RemoteServer server;
+        try {
+            server = new RemoteServer(parse(listen), dev.procpool.remote.WorkerServerOptions.builder()
+                    .listen("127.0.0.1:0").token(token.getBytes(StandardCharsets.UTF_8)).build().token(), tls,
+                    OutputHandler.prefixed(), line -> System.err.println("procpool worker-server: " + line));
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("procpool worker-server: cannot listen on " + listen + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         InetSocketAddress a = server.address();
         System.out.println(READY + a.getHostString() + ":" + a.getPort());
         System.out.flush();
