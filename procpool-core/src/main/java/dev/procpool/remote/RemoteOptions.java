@@ -23,7 +23,8 @@ import javax.net.ssl.SSLContext;
  *   <li>allowed classes: {@code java.base/*} and {@code dev.procpool.**}; every value from the
  *       remote side (results, exceptions, and tasks on the worker's side) is deserialized through
  *       this allow-list as an {@link ObjectInputFilter}. Add your own packages with
- *       {@link Builder#allowClasses}; an exception whose class is not allowed still arrives as a
+ *       {@link Builder#allowClasses}: the classes of your tasks, arguments and results, and the
+ *       classes that define your lambdas; an exception whose class is not allowed still arrives as a
  *       {@link dev.procpool.RemoteThrowable} with its class name, message and stack trace</li>
  *   <li>remote class loading: on; classes the server lacks are fetched from the controller's
  *       class loader when the worker first needs them</li>
