@@ -53,6 +53,8 @@ public final class RemoteServer implements AutoCloseable {
     private final ServerSocket server;
     private final OutputHandler output;
     private final Consumer<String> log;
+    /** Routine events (a worker started): SLF4J's info level unless the caller takes every line. */
+    private final Consumer<String> info;
     private final String hostName = BaseWorker.localHostName();
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
@@ -70,6 +72,7 @@ public final class RemoteServer implements AutoCloseable {
         this.token = token.clone();
         this.output = output;
         this.log = log != null ? log : LOG::warn;
+        this.info = log != null ? log : LOG::info;
         ServerSocket s = tls != null ? tls.getServerSocketFactory().createServerSocket() : new ServerSocket();
         s.setReuseAddress(true);
         s.bind(listen, 50);
@@ -181,7 +184,7 @@ public final class RemoteServer implements AutoCloseable {
                 refuseQuietly("TLS failed: " + e.getMessage());
             } catch (EOFException | SocketException e) {
                 if (process == null && !closed) {
-                    log.accept("connection from " + peer + " closed before a worker was started");
+                    info.accept("connection from " + peer + " closed before a worker was started");
                 }
             } catch (IOException | RuntimeException e) {
                 log.accept("connection from " + peer + " (worker '" + workerName + "') failed: " + e);
@@ -289,7 +292,7 @@ public final class RemoteServer implements AutoCloseable {
                 OutputPump stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, output);
                 stdout.start();
                 stderr.start();
-                log.accept("connection from " + peer + ": started worker '" + name + "' (pid " + p.pid() + ")");
+                info.accept("connection from " + peer + ": started worker '" + name + "' (pid " + p.pid() + ")");
                 Socket child;
                 long tid;
                 try {

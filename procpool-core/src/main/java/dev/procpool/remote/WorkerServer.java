@@ -54,7 +54,6 @@ public final class WorkerServer implements AutoCloseable {
     private final String connectHost;
     private final int port;
     private final byte[] token;
-    private final ArrayDeque<String> tail = new ArrayDeque<>();
 
     private WorkerServer(RemoteServer inProcess, Process process, String connectHost, int port, byte[] token) {
         this.inProcess = inProcess;
@@ -69,7 +68,7 @@ public final class WorkerServer implements AutoCloseable {
         RemoteServer s = new RemoteServer(options.listen(), options.token(), options.sslContext().orElse(null),
                 options.output(), options.log().orElse(null));
         InetSocketAddress a = s.address();
-        return new WorkerServer(s, null, connectHost(a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString()),
+        return new WorkerServer(s, null, a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString(),
                 a.getPort(), options.token());
     }
 
@@ -122,7 +121,6 @@ public final class WorkerServer implements AutoCloseable {
         }
         stdin.flush(); // stdin stays open: its end is what stops the server
         CompletableFuture<String> ready = new CompletableFuture<>();
-        WorkerServer[] self = new WorkerServer[1];
         ArrayDeque<String> tail = new ArrayDeque<>();
         pump(p.getInputStream(), OutputHandler.Source.STDOUT, options.output(), ready, tail);
         pump(p.getErrorStream(), OutputHandler.Source.STDERR, options.output(), null, tail);
@@ -149,12 +147,7 @@ public final class WorkerServer implements AutoCloseable {
             }
         }
         int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-        self[0] = new WorkerServer(null, p, connectHost(connectHost), port, options.token());
-        return self[0];
-    }
-
-    private static String connectHost(String h) {
-        return h;
+        return new WorkerServer(null, p, connectHost, port, options.token());
     }
 
     private static void pump(InputStream in, OutputHandler.Source source, OutputHandler output,
