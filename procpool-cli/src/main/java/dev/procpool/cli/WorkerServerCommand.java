@@ -38,7 +38,8 @@ final class WorkerServerCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT",
+    // not picocli-required: other modes of this command (e.g. a Redis one) may not listen at all
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
             description = "Address to listen on, e.g. 127.0.0.1:7070 or 0.0.0.0:7070 (port 0: any free port).")
     String listen;
 
@@ -55,6 +56,9 @@ final class WorkerServerCommand implements Runnable {
 
     @Override
     public void run() {
+        if (listen == null) {
+            throw new ParameterException(spec.commandLine(), "missing --listen HOST:PORT (e.g. 127.0.0.1:7070)");
+        }
         WorkerServerOptions.Builder b = WorkerServerOptions.builder();
         PrintWriter err = spec.commandLine().getErr();
         try {

@@ -125,7 +125,7 @@ class WorkerServerCommandTest {
 
     @Test
     void badInputIsOneLineAndExitCode2(@TempDir Path dir) throws Exception {
-        assertBadInput(dir, "Missing required option: '--listen=HOST:PORT'", "worker-server");
+        assertBadInput(dir, "missing --listen HOST:PORT", "worker-server");
         assertBadInput(dir, "expected HOST:PORT", "worker-server", "--listen", "nowhere");
         assertBadInput(dir, "PROCPOOL_TOKEN is not set", "worker-server", "--listen", "127.0.0.1:0");
         Path shortToken = dir.resolve("short");

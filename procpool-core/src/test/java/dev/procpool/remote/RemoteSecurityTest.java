@@ -196,7 +196,10 @@ class RemoteSecurityTest {
                 + "public class Shout implements dev.procpool.Task<String>, java.io.Serializable {\n"
                 + "  private final String word;\n"
                 + "  public Shout(String word) { this.word = word; }\n"
-                + "  public String call() { return new Helper().loud(word) + \" via \" + getClass().getClassLoader().getName(); }\n"
+                + "  public String call() throws Exception {\n"
+                + "    Class<?> byName = Thread.currentThread().getContextClassLoader().loadClass(\"gen.Helper\");\n"
+                + "    return new Helper().loud(word) + \" via \" + byName.getClassLoader().getName();\n"
+                + "  }\n"
                 + "}\n"
                 + "class Helper { String loud(String s) { return s.toUpperCase() + \"!\"; } }\n");
         Path classes = dir.resolve("classes");

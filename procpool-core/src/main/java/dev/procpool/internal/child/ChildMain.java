@@ -133,6 +133,9 @@ public final class ChildMain {
             remoteClasses = new RemoteClassLoader(ClassLoader.getSystemClassLoader(), ch);
         }
         ChildMain child = new ChildMain(ch, codec);
+        if (remoteClasses != null) {
+            child.taskThread.setContextClassLoader(remoteClasses); // for tasks that look classes up by name
+        }
         child.taskThread.start();
         child.writer.start();
         child.connectInBackground(Integer.parseInt(args[0]), Long.parseLong(args[1]),
