@@ -960,6 +960,20 @@ public final class PoolImpl implements Pool {
                 // a start that fails is likely to fail again: do not spin on it
                 spawnBackoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
             }
+            if (!w.inflight.isEmpty() && w.startFailure != null) {
+                // it never started (e.g. a remote server that refused or was gone): nothing it was
+                // given ran or even left this JVM, so it all goes back without costing an attempt
+                List<PTask<?>> all = new ArrayList<>(w.inflight);
+                w.inflight.clear();
+                for (int i = all.size() - 1; i >= 0; i--) {
+                    PTask<?> t = all.get(i);
+                    running--;
+                    if (!t.state.isTerminal()) {
+                        t.attempts--;
+                        requeueFrontLocked(t);
+                    }
+                }
+            }
             if (!w.inflight.isEmpty()) {
                 PTask<?> first = w.inflight.pollFirst();
                 running--;

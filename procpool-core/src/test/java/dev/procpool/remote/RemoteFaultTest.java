@@ -90,6 +90,33 @@ class RemoteFaultTest {
         }
     }
 
+    @Test
+    void whenItsServerIsGoneAPoolRunsItsTasksOnTheLocalWorkerWithoutSpendingAttempts() throws Exception {
+        WorkerServer server = WorkerServer.start(serverOptions());
+        WorkerOptions remote = remote(server);
+        WorkerOptions local = WorkerOptions.builder().output(OutputHandler.discard()).build();
+        PoolOptions options = PoolOptions.builder().minWorkers(2).maxWorkers(2).grace(Deadlines.GRACE)
+                .workerTypes(WorkerType.REMOTE, WorkerType.PROCESS).workerOptions(i -> i % 2 == 0 ? remote : local)
+                .build();
+        try (Pool pool = Pool.create(options)) {
+            server.close(); // kills its worker; replacements cannot connect
+            await("the pool to see its remote worker die").atMost(Deadlines.SHORT)
+                    .until(() -> pool.stats().workersDied() >= 1);
+            java.util.List<dev.procpool.TaskHandle<Integer>> handles = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int n = i;
+                handles.add(pool.submit(() -> { // slow enough for the pool to try to grow (remote again)
+                    Thread.sleep(50);
+                    return n * 2;
+                })); // no retries: a start that failed must not use up an attempt
+            }
+            for (int i = 0; i < 20; i++) {
+                assertThat(handles.get(i).future().get(60, TimeUnit.SECONDS)).isEqualTo(i * 2);
+            }
+            pool.shutdownNow();
+        }
+    }
+
     private static void killAndCheck(WorkerServer server, Path started) throws Exception {
         long remotePid = Long.parseLong(Files.readString(started).trim());
         ProcessHandle.of(server.pid().getAsLong()).orElseThrow().destroyForcibly(); // SIGKILL
