@@ -299,9 +299,12 @@ final class RemoteEngine extends Engine {
         try {
             value = codec.decode(new ByteArrayInputStream(f.payload), loader);
         } catch (Exception | LinkageError e) {
+            String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            if (why.contains("REJECTED")) {
+                why += " (not on the allow-list " + remote.filterPattern() + "; add it with RemoteOptions.allowClasses)";
+            }
             listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, new TaskNotSerializableException(
-                    "result (refused or not deserializable here)", e.getMessage() == null ? e.getClass().getName()
-                    : e.getMessage(), e));
+                    "result (refused or not deserializable here)", why, e));
             return;
         }
         listener.result(this, f.id, value);
