@@ -43,9 +43,22 @@ public class JdkCodec implements Codec {
     private static final int LONG_LIST = 9;
     private static final int LAMBDA = 10;
 
+    /** Null: every class may be deserialized (values from this JVM's own workers). */
+    private final java.io.ObjectInputFilter filter;
+
     /** Creates the codec. */
     public JdkCodec() {
-        // stateless
+        this.filter = null;
+    }
+
+    /**
+     * A codec that deserializes only what {@code filter} allows: the Java-serialized values go
+     * through an {@code ObjectInputStream} with this filter set, and a lambda is rebuilt only if
+     * its capturing class is allowed. Used for values that come from another host, e.g.
+     * {@code new JdkCodec(ObjectInputFilter.Config.createFilter("java.base/*;com.example.**;!*"))}.
+     */
+    public JdkCodec(java.io.ObjectInputFilter filter) {
+        this.filter = java.util.Objects.requireNonNull(filter, "filter");
     }
 
     @Override
@@ -145,6 +158,9 @@ public class JdkCodec implements Codec {
                 return Lambdas.decode(this, in, loader);
             case SERIALIZED:
                 try (ObjectInputStream ois = new LoaderObjectInputStream(in, loader)) {
+                    if (filter != null) {
+                        ois.setObjectInputFilter(filter);
+                    }
                     return ois.readObject();
                 }
             default:
@@ -199,6 +215,29 @@ public class JdkCodec implements Codec {
         }
     }
 
+
+    /** What a filter is asked about a lambda's capturing class: the class alone. */
+    private record ClassOnly(Class<?> serialClass) implements java.io.ObjectInputFilter.FilterInfo {
+        @Override
+        public long arrayLength() {
+            return -1;
+        }
+
+        @Override
+        public long depth() {
+            return 1;
+        }
+
+        @Override
+        public long references() {
+            return 0;
+        }
+
+        @Override
+        public long streamBytes() {
+            return 0;
+        }
+    }
 
     /** The compact form of serializable lambdas (see the class comment). */
     private static final class Lambdas {
@@ -319,6 +358,10 @@ public class JdkCodec implements Codec {
             }
             Class<?> capturing = Class.forName(capturingName.replace('/', '.'), false,
                     loader != null ? loader : ClassLoader.getSystemClassLoader());
+            if (codec.filter != null && codec.filter.checkInput(new ClassOnly(capturing))
+                    == java.io.ObjectInputFilter.Status.REJECTED) {
+                throw new java.io.InvalidClassException(capturing.getName(), "filter status: REJECTED");
+            }
             java.lang.reflect.Method deserialize = DESERIALIZE.get(capturing);
             if (deserialize == null) {
                 throw new java.io.InvalidClassException(capturingName, "its $deserializeLambda$ is not accessible");

@@ -230,9 +230,7 @@ public final class PoolOptions {
                 throw new IllegalArgumentException("at least one worker type is needed");
             }
             for (WorkerType t : types) {
-                if (Objects.requireNonNull(t, "worker type") == WorkerType.REMOTE) {
-                    throw new UnsupportedOperationException("REMOTE workers are not available in this version");
-                }
+                Objects.requireNonNull(t, "worker type"); // REMOTE ones need WorkerOptions.remote(), checked as they start
             }
             this.workerTypes = List.of(types);
             return this;

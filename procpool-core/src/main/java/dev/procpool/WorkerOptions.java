@@ -77,6 +77,7 @@ public final class WorkerOptions {
     private final LogSink logSink;
     private final String logLevel;
     private final boolean captureLogs;
+    private final dev.procpool.remote.RemoteOptions remote;
 
     private WorkerOptions(Builder b) {
         this.name = b.name;
@@ -98,6 +99,7 @@ public final class WorkerOptions {
         this.logSink = b.logSink;
         this.logLevel = b.logLevel;
         this.captureLogs = b.captureLogs;
+        this.remote = b.remote;
     }
 
     /** The options with every default. */
@@ -132,6 +134,7 @@ public final class WorkerOptions {
         b.logSink = logSink;
         b.logLevel = logLevel;
         b.captureLogs = captureLogs;
+        b.remote = remote;
         return b;
     }
 
@@ -230,6 +233,11 @@ public final class WorkerOptions {
         return captureLogs;
     }
 
+    /** Where a {@link WorkerType#REMOTE} worker runs; required for that kind, ignored by others. */
+    public java.util.Optional<dev.procpool.remote.RemoteOptions> remote() {
+        return Optional.ofNullable(remote);
+    }
+
     @Override
     public String toString() {
         return "WorkerOptions{name=" + name + ", java=" + javaExecutable + ", jvmArgs=" + jvmArgs
@@ -238,7 +246,7 @@ public final class WorkerOptions {
                 + ", codec=" + codec.getClass().getName() + ", grace=" + grace + ", closeTimeout=" + closeTimeout
                 + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout
                 + ", classDataSharing=" + classDataSharing + ", logs=" + (captureLogs ? logLevel + "->" + (logSink == null ? "slf4j" : logSink) : "child's own")
-                + "}";
+                + (remote == null ? "" : ", remote=" + remote) + "}";
     }
 
     /** Builds {@link WorkerOptions}. Not thread-safe; {@link #build()} takes a snapshot. */
@@ -262,6 +270,7 @@ public final class WorkerOptions {
         private LogSink logSink;
         private String logLevel = "INFO";
         private boolean captureLogs = true;
+        private dev.procpool.remote.RemoteOptions remote;
 
         private Builder() {
         }
@@ -421,6 +430,16 @@ public final class WorkerOptions {
          */
         public Builder captureLogs(boolean capture) {
             this.captureLogs = capture;
+            return this;
+        }
+
+        /**
+         * The worker-server a {@link WorkerType#REMOTE} worker runs on. The JVM settings of these
+         * options (heap, JVM arguments, system properties) apply to the remote worker process;
+         * its java, classpath, environment and working directory are the server's.
+         */
+        public Builder remote(dev.procpool.remote.RemoteOptions remote) {
+            this.remote = Objects.requireNonNull(remote, "remote");
             return this;
         }
 

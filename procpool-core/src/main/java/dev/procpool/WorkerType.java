@@ -26,8 +26,10 @@ public enum WorkerType {
      */
     PROCESS,
     /**
-     * A process on another host, reached through a {@code procpool worker-server}. Reserved: not
-     * available in this version; {@link Workers} refuses it with a clear exception.
+     * A worker JVM on another host, started and killed there by a {@code procpool worker-server}
+     * (see {@link dev.procpool.remote.WorkerServer}); its options need
+     * {@link WorkerOptions.Builder#remote}. Like a process, it can always be stopped; its
+     * {@link Worker#host()} and {@link Worker#pid()} are the server's host and the real pid there.
      */
     REMOTE
 }

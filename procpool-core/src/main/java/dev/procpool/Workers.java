@@ -33,7 +33,7 @@ public final class Workers {
      *
      * @throws TaskNotSerializableException if the task cannot be serialized (nothing is started)
      * @throws WorkerStartException if the thread or process cannot be started
-     * @throws UnsupportedOperationException for {@link WorkerType#REMOTE}, not available yet
+     * @throws IllegalArgumentException for {@link WorkerType#REMOTE} without {@link WorkerOptions#remote()}
      */
     public static <R> Worker<R> start(WorkerType type, Task<R> task, WorkerOptions options)
             throws WorkerStartException {
@@ -52,7 +52,7 @@ public final class Workers {
      *
      * @throws TaskNotSerializableException if the function cannot be serialized (nothing is started)
      * @throws WorkerStartException if the thread or process cannot be started
-     * @throws UnsupportedOperationException for {@link WorkerType#REMOTE}, not available yet
+     * @throws IllegalArgumentException for {@link WorkerType#REMOTE} without {@link WorkerOptions#remote()}
      */
     public static <A, R> PersistentWorker<A, R> persistent(WorkerType type, TaskFunction<A, R> function,
             WorkerOptions options) throws WorkerStartException {
@@ -64,9 +64,9 @@ public final class Workers {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(work, "task");
         Objects.requireNonNull(options, "options");
-        if (type == WorkerType.REMOTE) {
-            throw new UnsupportedOperationException("REMOTE workers need a procpool worker-server; "
-                    + "they are not available in this version");
+        if (type == WorkerType.REMOTE && options.remote().isEmpty()) {
+            throw new IllegalArgumentException("a REMOTE worker needs the address of a procpool worker-server: "
+                    + "WorkerOptions.builder().remote(RemoteOptions.builder(host, port)...build())");
         }
     }
 }

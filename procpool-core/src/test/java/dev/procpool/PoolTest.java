@@ -751,7 +751,7 @@ class PoolTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minWorkers 3 exceeds maxWorkers 2");
         assertThatThrownBy(() -> PoolOptions.builder().queueCapacity(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TaskOptions.builder().timeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> PoolOptions.builder().workerTypes(WorkerType.REMOTE))
-                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> PoolOptions.builder().workerTypes(WorkerType.THREAD, null))
+                .isInstanceOf(NullPointerException.class);
     }
 }

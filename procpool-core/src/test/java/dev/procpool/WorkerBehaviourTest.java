@@ -376,8 +376,8 @@ class WorkerBehaviourTest {
     }
 
     @Test
-    void remoteWorkersAreRefusedClearly() {
+    void remoteWorkersWithoutAServerAreRefusedClearly() {
         assertThatThrownBy(() -> Workers.start(WorkerType.REMOTE, () -> 1))
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("worker-server");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("worker-server");
     }
 }

@@ -40,7 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "New here? Run 'procpool demo'.",
         },
         subcommands = {VersionCommand.class, DemoCommand.class, dev.procpool.cli.run.RunCommand.class,
-            LogServerCommand.class, HelpCommand.class})
+            WorkerServerCommand.class, LogServerCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec

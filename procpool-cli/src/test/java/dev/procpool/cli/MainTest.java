@@ -89,7 +89,8 @@ class MainTest {
     void unknownSubcommandWithNothingSimilarListsTheKnownOnes() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString()).startsWith(
-                "procpool: unknown subcommand 'frobnicate' (known ones: version, demo, run, log-server, help)\n");
+                "procpool: unknown subcommand 'frobnicate' (known ones: version, demo, run, worker-server, log-server, help)
+");
     }
 
     @Test

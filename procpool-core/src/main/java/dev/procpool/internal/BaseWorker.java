@@ -94,7 +94,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     /** Prepares a value for sending with this worker's kind and codec. */
     final Object prepare(String what, Object input) {
         return type == WorkerType.THREAD ? ThreadEngine.prepare(options.codec(), what, input)
-                : ProcessEngine.prepare(options.codec(), what, input);
+                : ProcessEngine.prepare(options.codec(), what, input); // REMOTE sends the same bytes
     }
 
     /** Starts a new incarnation. Call with {@code sendLock} held and {@code lock} not held. */
@@ -116,6 +116,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
                 future = new CompletableFuture<>();
             }
             e = type == WorkerType.THREAD ? new ThreadEngine(name, options.codec(), null, this)
+                    : type == WorkerType.REMOTE ? new RemoteEngine(name, id, options, loader, this)
                     : new ProcessEngine(name, id, incarnation, options, loader, this);
             engine = e;
         } finally {
@@ -328,6 +329,10 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public String host() {
+        return currentEngine().host();
+    }
+
+    static String localHostName() {
         return Host.NAME;
     }
 

@@ -94,4 +94,9 @@ abstract class Engine {
     abstract boolean isAlive();
 
     abstract Optional<String> launchCommand();
+
+    /** The host the work runs on: this one, except for a remote engine. */
+    String host() {
+        return BaseWorker.localHostName();
+    }
 }

@@ -43,6 +43,8 @@ record ExitInfo(boolean clean, OptionalInt exitCode, String signal, List<String>
             if (code == 3 && stderrTail.stream().anyMatch(l -> l.contains("OutOfMemoryError"))) {
                 sb.append(" (out of memory)");
             }
+        } else if (problem != null) {
+            sb.setLength(sb.length() - 2); // a remote worker whose connection was lost: the problem says it all
         } else {
             sb.append(clean ? "the thread ended" : "the thread ended abnormally");
         }

@@ -129,7 +129,8 @@ public final class PoolImpl implements Pool {
         this.options = options;
         long id = POOL_IDS.incrementAndGet();
         this.name = options.name().equals("pool") ? "pool" + id : options.name();
-        this.anyProcess = options.workerTypes().contains(WorkerType.PROCESS);
+        this.anyProcess = options.workerTypes().contains(WorkerType.PROCESS)
+                || options.workerTypes().contains(WorkerType.REMOTE);
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
         this.loader = cl != null ? cl : PoolImpl.class.getClassLoader();
         this.callbackThread = options.callbackMode() == CallbackMode.DAEMON
@@ -959,6 +960,20 @@ public final class PoolImpl implements Pool {
                 // a start that fails is likely to fail again: do not spin on it
                 spawnBackoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
             }
+            if (!w.inflight.isEmpty() && w.startFailure != null) {
+                // it never started (e.g. a remote server that refused or was gone): nothing it was
+                // given ran or even left this JVM, so it all goes back without costing an attempt
+                List<PTask<?>> all = new ArrayList<>(w.inflight);
+                w.inflight.clear();
+                for (int i = all.size() - 1; i >= 0; i--) {
+                    PTask<?> t = all.get(i);
+                    running--;
+                    if (!t.state.isTerminal()) {
+                        t.attempts--;
+                        requeueFrontLocked(t);
+                    }
+                }
+            }
             if (!w.inflight.isEmpty()) {
                 PTask<?> first = w.inflight.pollFirst();
                 running--;
@@ -1416,9 +1431,16 @@ public final class PoolImpl implements Pool {
             } finally {
                 lock.unlock();
             }
-            Engine e = type == WorkerType.THREAD
-                    ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
-                    : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, loader, this);
+            Engine e;
+            try {
+                e = type == WorkerType.THREAD
+                        ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
+                        : type == WorkerType.REMOTE
+                        ? new RemoteEngine(name(), BaseWorker.IDS.incrementAndGet(), workerOptions, loader, this)
+                        : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, loader, this);
+            } catch (IllegalArgumentException bad) {
+                throw new WorkerStartException("cannot start worker '" + name() + "': " + bad.getMessage(), bad);
+            }
             engine = e;
             try {
                 e.start();
@@ -1528,7 +1550,7 @@ public final class PoolImpl implements Pool {
 
         @Override
         public void ready(Engine e) {
-            if (type == WorkerType.PROCESS) {
+            if (type != WorkerType.THREAD) {
                 DEFERRED_FLUSHES.set(new ArrayList<>(2)); // this is the worker's I/O thread
             }
             PoolImpl.this.ready(this);
@@ -1546,7 +1568,7 @@ public final class PoolImpl implements Pool {
 
         /** A process worker's responses wait for the end of their burst ({@link #readIdle}). */
         private void respond(Response r) {
-            if (type == WorkerType.PROCESS) {
+            if (type != WorkerType.THREAD) {
                 responses.add(r);
             } else {
                 answered(this, List.of(r));

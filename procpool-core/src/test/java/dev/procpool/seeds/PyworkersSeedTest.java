@@ -18,6 +18,8 @@ import dev.procpool.WorkerTerminatedException;
 import dev.procpool.WorkerType;
 import dev.procpool.Workers;
 import dev.procpool.testing.Deadlines;
+import dev.procpool.remote.WorkerServer;
+import dev.procpool.remote.WorkerServerOptions;
 import dev.procpool.testing.LeakCheck;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +38,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PyworkersSeedTest {
 
     static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
+    /** The shared token of the examples' worker servers (read it from a file in real use). */
+    static final byte[] TOKEN = "pyworkers-seed-token-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     // tag::functions[]
     static int foo(int x) {
@@ -78,9 +82,14 @@ class PyworkersSeedTest {
             assertThat(tw.result() + ", " + pw.result()).isEqualTo("1, 4");
         }
 
-        // rw = RemoteWorker(target=foo, args=(3,), host=('127.0.0.1', 60006)): not available yet
-        assertThatThrownBy(() -> Workers.start(WorkerType.REMOTE, () -> foo(3)))
-                .isInstanceOf(UnsupportedOperationException.class);
+        // server = spawn_server(('127.0.0.1', 60006)); rw = RemoteWorker(target=foo, args=(3,), host=...)
+        try (WorkerServer server = WorkerServer.spawn(WorkerServerOptions.builder().token(TOKEN).build());
+                Worker<Integer> rw = Workers.start(WorkerType.REMOTE, () -> foo(3),
+                        QUIET.toBuilder().remote(server.remoteOptions().build()).build())) {
+            rw.await(Deadlines.LONG);
+            assertThat(rw.result()).isEqualTo(9);
+            assertThat(rw.pid()).isNotEqualTo(server.pid().getAsLong()); // a worker JVM the server started
+        } // server.terminate(): stops the server and every worker it runs
         // end::workers[]
     }
 
@@ -110,11 +119,14 @@ class PyworkersSeedTest {
         // tag::factory[]
         // for wtype, x in zip(WorkerType, range(1, 4)): Worker.create(wtype, target=foo, args=(x,))
         List<Worker<Integer>> workers = new ArrayList<>();
-        try {
+        // a server in this JVM (pyworkers: RemoteServer run programmatically); its workers are processes
+        try (WorkerServer server = WorkerServer.start(WorkerServerOptions.builder().token(TOKEN).build())) {
+            // host=('127.0.0.1', port) for REMOTE; local kinds ignore it
+            WorkerOptions options = QUIET.toBuilder().remote(server.remoteOptions().build()).build();
             int x = 1;
-            for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {   // REMOTE: not yet
+            for (WorkerType type : WorkerType.values()) {
                 int arg = x++;
-                workers.add(Workers.start(type, () -> foo(arg), QUIET));
+                workers.add(Workers.start(type, () -> foo(arg), options));
             }
 
             List<Integer> results = new ArrayList<>();
@@ -122,7 +134,7 @@ class PyworkersSeedTest {
                 worker.await(Deadlines.LONG);
                 results.add(worker.result());
             }
-            assertThat(results).hasToString("[1, 4]");
+            assertThat(results).hasToString("[1, 4, 9]");
         } finally {
             workers.forEach(Worker::close);
         }
@@ -209,7 +221,7 @@ class PyworkersSeedTest {
         // for wtype in WorkerType: PersistentWorker.create(wtype, target=foo)
         List<PersistentWorker<Integer, Integer>> workers = new ArrayList<>();
         try {
-            for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {   // REMOTE: not yet
+            for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {   // REMOTE: as in the factory example
                 workers.add(Workers.persistent(type, (Integer x) -> foo(x), QUIET));
             }
             // for worker, x in zip(itertools.cycle(workers), range(10)): worker.enqueue(x)

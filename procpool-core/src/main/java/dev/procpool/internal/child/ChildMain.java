@@ -52,6 +52,9 @@ public final class ChildMain {
     /** Set once SLF4J events are shipped ({@link ChildLogs}): moves pending events ahead of a response. */
     static volatile Runnable beforeResponse;
 
+    /** Set in a remote worker: loads what the server lacks from the controller. */
+    private static volatile RemoteClassLoader remoteClasses;
+
     private final FrameChannel ch;
     private final Codec codec;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -117,7 +120,10 @@ public final class ChildMain {
         ignoreSigint();
         Codec codec;
         try {
-            codec = args[2].equals(JdkCodec.class.getName()) ? new JdkCodec()
+            // a remote worker decodes through its controller's allow-list (see RemoteOptions)
+            String filter = System.getProperty("procpool.serialFilter");
+            codec = args[2].equals(JdkCodec.class.getName())
+                    ? (filter == null ? new JdkCodec() : new JdkCodec(java.io.ObjectInputFilter.Config.createFilter(filter)))
                     : (Codec) Class.forName(args[2]).getConstructor().newInstance();
         } catch (ReflectiveOperationException | ClassCastException e) {
             System.err.println("procpool worker: cannot create codec " + args[2] + ": " + e);
@@ -126,7 +132,13 @@ public final class ChildMain {
         }
         FrameChannel ch = new FrameChannel();
         channel = ch;
+        if (Boolean.getBoolean("procpool.remoteClasses")) {
+            remoteClasses = new RemoteClassLoader(ClassLoader.getSystemClassLoader(), ch);
+        }
         ChildMain child = new ChildMain(ch, codec);
+        if (remoteClasses != null) {
+            child.taskThread.setContextClassLoader(remoteClasses); // for tasks that look classes up by name
+        }
         child.taskThread.start();
         child.writer.start();
         child.connectInBackground(Integer.parseInt(args[0]), Long.parseLong(args[1]),
@@ -250,6 +262,12 @@ public final class ChildMain {
                 // never blocks the reader behind a write held up by a log flood (see ChildLogs);
                 // if another thread is writing, the PONG leaves with its next write
                 ch.trySend(Frames.PONG, f.id);
+                break;
+            case Frames.CLASS_BYTES:
+                if (remoteClasses == null) {
+                    throw new IOException("class bytes sent to a worker that did not ask");
+                }
+                remoteClasses.deliver(f.id, f.payload);
                 break;
             case Frames.END_INPUT:
                 queue.add(END);
@@ -438,6 +456,7 @@ public final class ChildMain {
     }
 
     private Object decode(byte[] payload) throws IOException, ClassNotFoundException {
-        return codec.decode(new ByteArrayInputStream(payload), ClassLoader.getSystemClassLoader());
+        RemoteClassLoader remote = remoteClasses;
+        return codec.decode(new ByteArrayInputStream(payload), remote != null ? remote : ClassLoader.getSystemClassLoader());
     }
 }

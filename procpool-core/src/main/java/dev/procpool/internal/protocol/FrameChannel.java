@@ -75,6 +75,12 @@ public final class FrameChannel {
         flush();
     }
 
+    /** Connects the channel to a classic (e.g. TLS) socket and writes what was sent before. */
+    public void attach(Socket socket) throws IOException {
+        this.channel = new StreamIo(socket);
+        flush();
+    }
+
     /**
      * The worker's side: connects for reading and for {@link #writeFirst}, while frames sent
      * meanwhile wait in the buffer until {@link #startWriting()} (after the handshake).

@@ -38,6 +38,26 @@ public final class Frames {
     /** Withdraw a call that has not started; unlike CANCEL it never interrupts a running one. */
     public static final byte RECALL = 24;
 
+    // remote block (30-39): the controller <-> worker-server link only (docs/protocol.md, "Remote")
+    /** server -> controller: magic, version and a nonce to prove the shared token against. */
+    public static final byte R_CHALLENGE = 30;
+    /** controller -> server: the controller's nonce and its HMAC of the server's nonce. */
+    public static final byte R_AUTH = 31;
+    /** server -> controller: its HMAC of the controller's nonce, and its host name. */
+    public static final byte R_ACCEPT = 32;
+    /** controller -> server: start a worker process (its name, codec and JVM settings). */
+    public static final byte R_OPEN = 33;
+    /** server -> controller: the worker process connected; its pid and task thread id. */
+    public static final byte R_STARTED = 34;
+    /** controller -> server: send the signal numbered by the frame's id (15 or 9) to the worker. */
+    public static final byte R_SIGNAL = 35;
+    /** server -> controller: the worker process ended; exit code, problem, stderr tail. */
+    public static final byte R_EXITED = 36;
+    /** worker -> controller, relayed: the bytes of the class named in the payload, please. */
+    public static final byte CLASS_REQUEST = 37;
+    /** controller -> worker, relayed: the class bytes for a CLASS_REQUEST (empty: not found). */
+    public static final byte CLASS_BYTES = 38;
+
     // ERROR payload kinds
     /** The task or function threw. */
     public static final byte ERR_THREW = 0;

@@ -1,0 +1,429 @@
+package dev.procpool.internal;
+
+import dev.procpool.Codec;
+import dev.procpool.JdkCodec;
+import dev.procpool.TaskNotSerializableException;
+import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerStartException;
+import dev.procpool.internal.protocol.Buf;
+import dev.procpool.internal.protocol.Failures;
+import dev.procpool.internal.protocol.FrameChannel;
+import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.protocol.ProtocolException;
+import dev.procpool.internal.protocol.RemoteWire;
+import dev.procpool.remote.RemoteOptions;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputFilter;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * An engine whose worker process runs on a {@code procpool worker-server}. {@link #start()}
+ * connects, authenticates (see {@link RemoteWire}), asks the server to start the worker JVM and
+ * waits until it runs, so the pid (the real one, on the server's host) is known at once. From then
+ * on the worker frames of docs/protocol.md travel over this connection, relayed by the server, and
+ * the server executes the signals this engine asks for on the worker process.
+ *
+ * <p>Values from the other side are decoded with a {@link JdkCodec} that applies the options'
+ * allow-list ({@link RemoteOptions#filterPattern()}); a custom codec must do its own filtering.
+ *
+ * <p>Threads: {@code procpool-io-NAME} reads frames and reports the exit; heartbeats run on the
+ * shared {@code procpool-timer}. A lost connection (the server died, or the network) ends the
+ * engine as a death with "lost the connection to worker-server ..."; the server kills the worker
+ * process when it loses the connection, so nothing keeps running unobserved.
+ */
+final class RemoteEngine extends Engine {
+    private final String name;
+    private final long workerId;
+    private final WorkerOptions options;
+    private final RemoteOptions remote;
+    private final Codec codec;
+    private final ClassLoader loader;
+    private final Listener listener;
+    private final String where;
+    private final FrameChannel channel = new FrameChannel();
+    private volatile Socket socket;
+    private volatile long pid = -1;
+    private volatile long taskThreadId = -1;
+    private volatile String host = "?";
+    private volatile String command;
+    private volatile boolean exited;
+    private volatile ScheduledFuture<?> heartbeat;
+    private volatile long lastReceived = System.nanoTime();
+    private volatile String problem;
+    private volatile Throwable problemCause;
+    // set from R_EXITED by the I/O thread
+    private OptionalInt exitCode = OptionalInt.empty();
+    private List<String> stderrTail = List.of();
+
+    RemoteEngine(String name, long workerId, WorkerOptions options, ClassLoader loader, Listener listener) {
+        this.name = name;
+        this.workerId = workerId;
+        this.options = options;
+        this.remote = options.remote().orElseThrow(() -> new IllegalArgumentException(
+                "a REMOTE worker needs WorkerOptions.builder().remote(RemoteOptions...)"));
+        Codec c = options.codec();
+        this.codec = c.getClass() == JdkCodec.class
+                ? new JdkCodec(ObjectInputFilter.Config.createFilter(remote.filterPattern())) : c;
+        this.loader = loader;
+        this.listener = listener;
+        this.where = "worker-server " + remote.host() + ":" + remote.port();
+    }
+
+    @Override
+    void start() throws WorkerStartException {
+        Socket s = null;
+        try {
+            int timeout = (int) Math.min(Integer.MAX_VALUE, options.startTimeout().toMillis());
+            s = new Socket();
+            s.connect(new InetSocketAddress(remote.host(), remote.port()), timeout);
+            s.setTcpNoDelay(true);
+            if (remote.sslContext().isPresent()) {
+                SSLSocket tls = (SSLSocket) remote.sslContext().get().getSocketFactory()
+                        .createSocket(s, remote.host(), remote.port(), true);
+                SSLParameters params = tls.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+                tls.setSSLParameters(params);
+                s = tls;
+                tls.setSoTimeout(timeout);
+                tls.startHandshake();
+            }
+            s.setSoTimeout(timeout);
+            socket = s;
+            handshake(s.getInputStream(), s.getOutputStream());
+            s.setSoTimeout(0);
+            channel.attach(s);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
+            String why = e instanceof java.net.SocketTimeoutException
+                    ? "no answer within the start timeout of " + options.startTimeout() : e.getMessage();
+            throw new WorkerStartException("cannot start remote worker '" + name + "' on " + where + ": " + why, e);
+        }
+        Thread io = new Thread(this::runIo, "procpool-io-" + name);
+        io.setDaemon(true);
+        io.start();
+    }
+
+    private void handshake(InputStream in, OutputStream out) throws IOException {
+        RemoteWire.Raw challenge = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
+        refused(challenge);
+        DataInputStream c = challenge.data();
+        if (challenge.type() != Frames.R_CHALLENGE || c.readInt() != RemoteWire.MAGIC) {
+            throw new ProtocolException("not a procpool worker-server (unexpected first frame)");
+        }
+        int version = c.readInt();
+        if (version != Frames.VERSION) {
+            throw new ProtocolException("the server speaks protocol version " + version + ", this controller "
+                    + Frames.VERSION + "; run the same procpool version on both sides");
+        }
+        byte[] serverNonce = c.readNBytes(RemoteWire.NONCE);
+        byte[] token = remote.token();
+        byte[] ours = RemoteWire.nonce();
+        Buf auth = new Buf(64);
+        auth.write(ours, 0, ours.length);
+        byte[] proof = RemoteWire.proof(token, "controller", serverNonce);
+        auth.write(proof, 0, proof.length);
+        RemoteWire.write(out, Frames.R_AUTH, 0, auth.toByteArray());
+        RemoteWire.Raw accept = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
+        refused(accept);
+        if (accept.type() != Frames.R_ACCEPT) {
+            throw new ProtocolException("expected the server's ACCEPT, got frame type " + accept.type());
+        }
+        DataInputStream a = accept.data();
+        if (!RemoteWire.same(a.readNBytes(32), RemoteWire.proof(token, "server", ours))) {
+            // it may be a server with another token, or something pretending to be one
+            throw new IOException("the server could not prove it knows the token; not using it");
+        }
+        host = RemoteWire.readString(a);
+        RemoteWire.write(out, Frames.R_OPEN, workerId, openPayload());
+        RemoteWire.Raw started = RemoteWire.read(in, 1 << 20);
+        refused(started);
+        if (started.type() == Frames.R_EXITED) {
+            decodeExit(started);
+            throw new IOException("the worker process did not start: " + (problem != null ? problem : "")
+                    + (stderrTail.isEmpty() ? "" : "; stderr: " + String.join(" | ", stderrTail)));
+        }
+        if (started.type() != Frames.R_STARTED) {
+            throw new ProtocolException("expected STARTED, got frame type " + started.type());
+        }
+        DataInputStream st = started.data();
+        pid = st.readLong();
+        taskThreadId = st.readLong();
+        command = RemoteWire.readString(st);
+    }
+
+    private static void refused(RemoteWire.Raw f) throws IOException {
+        if (f.type() == Frames.REFUSE) {
+            throw new IOException("refused: " + new String(f.payload(), StandardCharsets.UTF_8));
+        }
+    }
+
+    private byte[] openPayload() {
+        Buf b = new Buf(256);
+        b.writeString(name);
+        b.writeString(options.codec().getClass().getName());
+        b.writeString(options.maxHeap().orElse(null));
+        b.writeInt(options.jvmArgs().size());
+        options.jvmArgs().forEach(b::writeString);
+        b.writeInt(options.systemProperties().size());
+        for (Map.Entry<String, String> p : options.systemProperties().entrySet()) {
+            b.writeString(p.getKey());
+            b.writeString(p.getValue());
+        }
+        b.writeString(remote.filterPattern());
+        b.write(remote.remoteClassLoading() ? 1 : 0);
+        return b.toByteArray();
+    }
+
+    private void decodeExit(RemoteWire.Raw f) throws IOException {
+        DataInputStream d = f.data();
+        int code = d.readInt();
+        exitCode = code == Integer.MIN_VALUE ? OptionalInt.empty() : OptionalInt.of(code);
+        String p = RemoteWire.readString(d);
+        if (p != null) {
+            fail(p, null);
+        }
+        int n = d.readInt();
+        List<String> tail = new ArrayList<>();
+        for (int i = 0; i < n && i < 1000; i++) {
+            tail.add(RemoteWire.readString(d));
+        }
+        stderrTail = List.copyOf(tail);
+    }
+
+    private void fail(String what, Throwable cause) {
+        if (problem == null) {
+            problem = what;
+            problemCause = cause;
+        }
+    }
+
+    private void runIo() {
+        boolean bye = false;
+        boolean exitReported = false;
+        try {
+            lastReceived = System.nanoTime();
+            startHeartbeat();
+            listener.ready(this);
+            while (true) {
+                if (!channel.hasBufferedFrame()) {
+                    listener.readIdle(this);
+                }
+                FrameChannel.Frame f = channel.read();
+                lastReceived = System.nanoTime();
+                switch (f.type) {
+                    case Frames.RESULT -> deliverResult(f);
+                    case Frames.ERROR -> {
+                        if (f.payload.length == 0) {
+                            throw new ProtocolException("empty ERROR payload");
+                        }
+                        listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
+                    }
+                    case Frames.PONG -> {
+                        // lastReceived is all a heartbeat needs
+                    }
+                    case Frames.BYE -> {
+                        bye = true;
+                        listener.bye(this, f.id);
+                    }
+                    case Frames.CLASS_REQUEST -> sendClass(f.id, new String(f.payload, StandardCharsets.UTF_8));
+                    case Frames.R_EXITED -> {
+                        decodeExit(new RemoteWire.Raw(f.type, f.id, f.payload));
+                        exitReported = true;
+                    }
+                    default -> throw new ProtocolException("unexpected frame type " + f.type + " from " + where);
+                }
+            }
+        } catch (EOFException e) {
+            if (!exitReported) {
+                fail("lost the connection to " + where + " (closed)", e);
+            }
+        } catch (ProtocolException e) {
+            fail("broke the control protocol (" + e.getMessage() + ")", e);
+        } catch (IOException | RuntimeException e) {
+            if (!exitReported) {
+                fail("lost the connection to " + where + " (" + e + ")", e);
+            }
+        } finally {
+            ScheduledFuture<?> hb = heartbeat;
+            if (hb != null) {
+                hb.cancel(false);
+            }
+            channel.close();
+            closeQuietly(socket);
+        }
+        exited = true;
+        String signal = exitCode.isPresent() ? Signals.fromExitCode(exitCode.getAsInt()) : null;
+        boolean clean = bye && exitCode.isPresent() && exitCode.getAsInt() == 0 && problem == null;
+        listener.exited(this, new ExitInfo(clean, exitCode, signal, stderrTail, problem, problemCause, false));
+    }
+
+    /**
+     * Remote class loading: answers a worker's request with the class file as this controller's
+     * class loader has it (empty when it has none). Only {@code .class} resources are served.
+     */
+    private void sendClass(long requestId, String className) {
+        byte[] bytes = new byte[0];
+        if (className.matches("[\\p{javaJavaIdentifierPart}.$]+")) {
+            String resource = className.replace('.', '/') + ".class";
+            ClassLoader cl = loader != null ? loader : ClassLoader.getSystemClassLoader();
+            try (InputStream in = cl.getResourceAsStream(resource)) {
+                if (in != null) {
+                    bytes = in.readAllBytes();
+                }
+            } catch (IOException e) {
+                bytes = new byte[0];
+            }
+        }
+        channel.send(Frames.CLASS_BYTES, requestId, bytes, 0, bytes.length, true);
+    }
+
+    private void deliverResult(FrameChannel.Frame f) {
+        Object value;
+        try {
+            value = codec.decode(new ByteArrayInputStream(f.payload), loader);
+        } catch (Exception | LinkageError e) {
+            String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            if (why.contains("REJECTED")) {
+                why += " (not on the allow-list " + remote.filterPattern() + "; add it with RemoteOptions.allowClasses)";
+            }
+            listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, new TaskNotSerializableException(
+                    "result (refused or not deserializable here)", why, e));
+            return;
+        }
+        listener.result(this, f.id, value);
+    }
+
+    private void startHeartbeat() {
+        long interval = options.heartbeatInterval().toMillis();
+        long timeout = options.heartbeatTimeout().toNanos();
+        if (interval == 0 || timeout == 0) {
+            return;
+        }
+        heartbeat = Controller.get().timer().scheduleWithFixedDelay(() -> {
+            if (System.nanoTime() - lastReceived > timeout) {
+                fail("unresponsive: sent nothing for " + options.heartbeatTimeout() + " (the worker or " + where
+                        + " stopped, hung, or the network is down); connection closed by procpool", null);
+                channel.trySend(Frames.R_SIGNAL, 9);
+                heartbeat.cancel(false);
+                closeQuietly(socket); // the server kills the worker when it sees the connection go
+            } else {
+                channel.trySend(Frames.PING, System.nanoTime());
+            }
+        }, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    static Object prepare(Codec codec, String what, Object input) {
+        return ProcessEngine.prepare(codec, what, input);
+    }
+
+    @Override
+    void bind(Object prepared) {
+        Buf b = (Buf) prepared;
+        channel.send(Frames.BIND, 0, b.array(), 0, b.size(), true);
+    }
+
+    @Override
+    void call(long callId, Object prepared, boolean flush) {
+        Buf b = (Buf) prepared;
+        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), false);
+        if (flush) {
+            channel.flushSoon(Controller.get()::flushSoon);
+        }
+    }
+
+    @Override
+    void flush() {
+        channel.flush();
+    }
+
+    @Override
+    void flushSoon() {
+        channel.flushSoon(Controller.get()::flushSoon);
+    }
+
+    @Override
+    void cancel(long callId) {
+        channel.send(Frames.CANCEL, callId, true);
+    }
+
+    @Override
+    void recall(long callId) {
+        channel.send(Frames.RECALL, callId, true);
+    }
+
+    @Override
+    void endInput() {
+        channel.send(Frames.END_INPUT, 0, true);
+    }
+
+    @Override
+    void stop() {
+        channel.send(Frames.STOP, 0, true);
+    }
+
+    @Override
+    void signalTerm() {
+        channel.send(Frames.R_SIGNAL, 15, true);
+    }
+
+    @Override
+    void kill() {
+        channel.send(Frames.R_SIGNAL, 9, true);
+        if (channel.isBroken()) {
+            closeQuietly(socket);
+        }
+    }
+
+    @Override
+    long pid() {
+        return pid;
+    }
+
+    @Override
+    OptionalLong threadId() {
+        long t = taskThreadId;
+        return t < 0 ? OptionalLong.empty() : OptionalLong.of(t);
+    }
+
+    @Override
+    boolean isAlive() {
+        return pid >= 0 && !exited;
+    }
+
+    @Override
+    String host() {
+        return host;
+    }
+
+    @Override
+    Optional<String> launchCommand() {
+        return Optional.ofNullable(command).map(c -> "# on " + host + " (" + where + ")\n" + c);
+    }
+
+    private static void closeQuietly(Socket s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing is best effort
+            }
+        }
+    }
+}

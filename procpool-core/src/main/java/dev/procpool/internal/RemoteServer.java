@@ -1,0 +1,504 @@
+package dev.procpool.internal;
+
+import dev.procpool.OutputHandler;
+import dev.procpool.WorkerOptions;
+import dev.procpool.internal.protocol.Buf;
+import dev.procpool.internal.protocol.FrameChannel;
+import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.protocol.ProtocolException;
+import dev.procpool.internal.protocol.RemoteWire;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker server (public face: {@code dev.procpool.remote.WorkerServer}). Per connection: send
+ * a challenge, check the controller's proof of the token, prove our own, read OPEN, start a worker
+ * JVM ({@code ChildMain}, the same as a local process worker) that connects back to a loopback
+ * port of ours with a per-worker secret, then relay frames both ways and execute the controller's
+ * signals on that process. This server never deserializes anything: it reads frame headers and
+ * its own small control payloads only, and before authentication it accepts frames of at most
+ * {@link RemoteWire#MAX_UNAUTHENTICATED} bytes.
+ *
+ * <p>Threads: {@code procpool-server-accept}; per connection {@code procpool-server-conn-N} (the
+ * handshake, then controller -> worker) and {@code procpool-server-relay-N} (worker ->
+ * controller, then the exit report); the worker's output pumps. When the controller's connection
+ * ends, the worker is killed; when the worker ends, its exit is reported and the connection closed.
+ */
+public final class RemoteServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteServer.class);
+    private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    private static final int WORKER_START_TIMEOUT_MS = 60_000;
+
+    private final byte[] token;
+    private final ServerSocket server;
+    private final OutputHandler output;
+    private final Consumer<String> log;
+    /** Routine events (a worker started): SLF4J's info level unless the caller takes every line. */
+    private final Consumer<String> info;
+    private final String hostName = BaseWorker.localHostName();
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    /**
+     * Binds and starts accepting.
+     *
+     * @param log receives one line per notable event (refused connections above all)
+     */
+    public RemoteServer(InetSocketAddress listen, byte[] token, SSLContext tls, OutputHandler output,
+            Consumer<String> log) throws IOException {
+        this.token = token.clone();
+        this.output = output;
+        this.log = log != null ? log : LOG::warn;
+        this.info = log != null ? log : LOG::info;
+        ServerSocket s = tls != null ? tls.getServerSocketFactory().createServerSocket() : new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(listen, 50);
+        this.server = s;
+        this.acceptor = new Thread(this::acceptLoop, "procpool-server-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    public String hostName() {
+        return hostName;
+    }
+
+    /** Connections refused so far (bad token, garbage, oversized frames, timeouts). */
+    public long refusedConnections() {
+        return refused.get();
+    }
+
+    /** Whether the server has been closed. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops accepting, kills every worker it started and closes every connection. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        for (Session s : new ArrayList<>(sessions)) {
+            s.abort();
+        }
+        try {
+            acceptor.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Session s : new ArrayList<>(sessions)) {
+            s.awaitEnd(5000);
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    log.accept("accepting connections failed, server stops: " + e);
+                }
+                return;
+            }
+            Session session = new Session(s, connections.incrementAndGet());
+            sessions.add(session);
+            Thread t = new Thread(session::run, "procpool-server-conn-" + session.n);
+            t.setDaemon(true);
+            session.connThread = t;
+            t.start();
+        }
+    }
+
+    /** One controller connection and the worker process it asked for. */
+    private final class Session {
+        final Socket socket;
+        final long n;
+        final String peer;
+        volatile Thread connThread;
+        volatile Process process;
+        volatile FrameChannel toWorker;
+        volatile FrameChannel toController;
+        volatile String workerName = "?";
+        volatile boolean ended;
+
+        Session(Socket socket, long n) {
+            this.socket = socket;
+            this.n = n;
+            this.peer = String.valueOf(socket.getRemoteSocketAddress());
+        }
+
+        void run() {
+            try {
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                if (!authenticate(in, out)) {
+                    return;
+                }
+                RemoteWire.Raw open = RemoteWire.read(in, 1 << 20);
+                if (open.type() != Frames.R_OPEN) {
+                    refuse(out, "expected OPEN after authentication, got frame type " + open.type());
+                    return;
+                }
+                socket.setSoTimeout(0);
+                serve(open, out);
+            } catch (ProtocolException e) {
+                refuseQuietly("malformed input: " + e.getMessage());
+            } catch (java.net.SocketTimeoutException e) {
+                refuseQuietly("no complete handshake within " + HANDSHAKE_TIMEOUT_MS + " ms");
+            } catch (javax.net.ssl.SSLException e) {
+                refuseQuietly("TLS failed: " + e.getMessage());
+            } catch (EOFException | SocketException e) {
+                if (process == null && !closed) {
+                    info.accept("connection from " + peer + " closed before a worker was started");
+                }
+            } catch (IOException | RuntimeException e) {
+                log.accept("connection from " + peer + " (worker '" + workerName + "') failed: " + e);
+            } finally {
+                abort();
+                sessions.remove(this);
+                ended = true;
+            }
+        }
+
+        private boolean authenticate(InputStream in, OutputStream out) throws IOException {
+            byte[] nonce = RemoteWire.nonce();
+            Buf c = new Buf(48);
+            c.writeInt(RemoteWire.MAGIC);
+            c.writeInt(Frames.VERSION);
+            c.write(nonce, 0, nonce.length);
+            RemoteWire.write(out, Frames.R_CHALLENGE, 0, c.toByteArray());
+            RemoteWire.Raw auth = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
+            if (auth.type() != Frames.R_AUTH || auth.payload().length != RemoteWire.NONCE + 32) {
+                refuse(out, "malformed input: expected AUTH (" + (RemoteWire.NONCE + 32) + " bytes), got frame type "
+                        + auth.type() + " with " + auth.payload().length + " bytes");
+                return false;
+            }
+            byte[] theirNonce = java.util.Arrays.copyOfRange(auth.payload(), 0, RemoteWire.NONCE);
+            byte[] proof = java.util.Arrays.copyOfRange(auth.payload(), RemoteWire.NONCE, auth.payload().length);
+            if (!RemoteWire.same(proof, RemoteWire.proof(token, "controller", nonce))) {
+                refuse(out, "authentication failed (wrong token)");
+                return false;
+            }
+            Buf a = new Buf(128);
+            byte[] ours = RemoteWire.proof(token, "server", theirNonce);
+            a.write(ours, 0, ours.length);
+            a.writeString(hostName);
+            RemoteWire.write(out, Frames.R_ACCEPT, 0, a.toByteArray());
+            return true;
+        }
+
+        private void refuse(OutputStream out, String reason) {
+            refused.incrementAndGet();
+            log.accept("refused connection from " + peer + ": " + reason);
+            try {
+                RemoteWire.write(out, Frames.REFUSE, 0, reason.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // it may have hung up already
+            }
+        }
+
+        private void refuseQuietly(String reason) {
+            try {
+                refuse(socket.getOutputStream(), reason);
+            } catch (IOException e) {
+                refused.incrementAndGet();
+                log.accept("refused connection from " + peer + ": " + reason);
+            }
+        }
+
+        /** Starts the worker process, then relays until either side ends. */
+        private void serve(RemoteWire.Raw open, OutputStream out) throws IOException {
+            DataInputStream d = open.data();
+            String name = RemoteWire.readString(d);
+            String codec = RemoteWire.readString(d);
+            String maxHeap = RemoteWire.readString(d);
+            WorkerOptions.Builder b = WorkerOptions.builder().name(name).output(output).classDataSharing(false);
+            if (maxHeap != null) {
+                b.maxHeap(maxHeap);
+            }
+            int jvmArgs = d.readInt();
+            for (int i = 0; i < jvmArgs; i++) {
+                b.jvmArgs(RemoteWire.readString(d));
+            }
+            int props = d.readInt();
+            for (int i = 0; i < props; i++) {
+                b.systemProperty(RemoteWire.readString(d), RemoteWire.readString(d));
+            }
+            String filter = RemoteWire.readString(d);
+            boolean remoteClasses = d.readByte() == 1;
+            if (filter != null) {
+                java.io.ObjectInputFilter.Config.createFilter(filter); // refuse a malformed one here, not in the child
+                b.systemProperty("procpool.serialFilter", filter);
+            }
+            if (remoteClasses) {
+                b.systemProperty("procpool.remoteClasses", "true");
+            }
+            if (codec == null || !codec.matches("[\\p{javaJavaIdentifierPart}.$]+")) {
+                refuse(out, "bad codec class name");
+                return;
+            }
+            workerName = name;
+            WorkerOptions options = b.build();
+            long workerId = open.id();
+            byte[] s = new byte[16];
+            new java.security.SecureRandom().nextBytes(s);
+            String secret = HexFormat.of().formatHex(s);
+            try (ServerSocket local = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                local.setSoTimeout(WORKER_START_TIMEOUT_MS);
+                List<String> cmd = new ArrayList<>(LaunchCommand.command(options, name, local.getLocalPort(), workerId,
+                        LaunchCommand.classpath(options), List.of()));
+                cmd.set(cmd.size() - 1, codec);
+                ProcessBuilder pb = new ProcessBuilder(cmd);
+                pb.environment().put("PROCPOOL_WORKER_SECRET", secret);
+                Process p = pb.start();
+                process = p;
+                p.getOutputStream().close(); // no preload: every frame comes over the connection
+                OutputPump stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, output);
+                OutputPump stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, output);
+                stdout.start();
+                stderr.start();
+                info.accept("connection from " + peer + ": started worker '" + name + "' (pid " + p.pid() + ")");
+                Socket child;
+                long tid;
+                try {
+                    p.onExit().thenRun(() -> {
+                        try {
+                            local.close(); // unblocks accept: the child died before connecting
+                        } catch (IOException ignored) {
+                            // closing
+                        }
+                    });
+                    child = acceptChild(local, workerId, secret);
+                    tid = lastTid;
+                } catch (IOException e) {
+                    p.toHandle().destroyForcibly();
+                    awaitExit(p, 5000);
+                    stderr.join(2000);
+                    sendExit(out, p, "did not connect to the worker-server (" + e.getMessage() + ")", stderr.tail());
+                    return;
+                }
+                FrameChannel w = new FrameChannel(child);
+                toWorker = w;
+                FrameChannel c = new FrameChannel(socket);
+                toController = c;
+                Buf st = new Buf(256);
+                st.writeLong(p.pid());
+                st.writeLong(tid);
+                st.writeString(LaunchCommand.toShell(options, cmd));
+                c.send(Frames.R_STARTED, 0, st.array(), 0, st.size(), true);
+                Thread relay = new Thread(() -> relayToController(w, c, p, stdout, stderr),
+                        "procpool-server-relay-" + n);
+                relay.setDaemon(true);
+                relay.start();
+                relayToWorker(c, w, p);
+                try {
+                    relay.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private volatile long lastTid;
+
+        /** Accepts the worker's connection; strangers without the secret are refused and skipped. */
+        private Socket acceptChild(ServerSocket local, long workerId, String secret) throws IOException {
+            while (true) {
+                Socket sc = local.accept();
+                sc.setSoTimeout(WORKER_START_TIMEOUT_MS);
+                RemoteWire.Raw hello;
+                try {
+                    hello = RemoteWire.read(sc.getInputStream(), 1024);
+                } catch (IOException e) {
+                    sc.close();
+                    continue;
+                }
+                DataInputStream d = hello.data();
+                boolean ok = false;
+                try {
+                    ok = hello.type() == Frames.HELLO && d.readInt() == Frames.MAGIC && d.readInt() == Frames.VERSION
+                            && d.readLong() >= 0 && (lastTid = d.readLong()) >= 0 && hello.id() == workerId
+                            && secret.equals(RemoteWire.readString(d));
+                } catch (IOException e) {
+                    ok = false;
+                }
+                if (!ok) {
+                    RemoteWire.write(sc.getOutputStream(), Frames.REFUSE, 0,
+                            "wrong worker secret".getBytes(StandardCharsets.UTF_8));
+                    sc.close();
+                    continue;
+                }
+                sc.setSoTimeout(0);
+                RemoteWire.write(sc.getOutputStream(), Frames.WELCOME, 0, new byte[0]);
+                return sc;
+            }
+        }
+
+        /** Controller -> worker: every controller frame but our own control ones; signals executed here. */
+        private void relayToWorker(FrameChannel from, FrameChannel to, Process p) {
+            try {
+                while (true) {
+                    FrameChannel.Frame f = from.read();
+                    if (f.type == Frames.R_SIGNAL) {
+                        if (f.id == 9) {
+                            p.toHandle().destroyForcibly();
+                        } else if (f.id == 15) {
+                            p.toHandle().destroy();
+                        } else {
+                            throw new ProtocolException("bad signal " + f.id);
+                        }
+                        continue;
+                    }
+                    if (!Frames.fromController(f.type) || (f.type >= Frames.R_CHALLENGE && f.type <= Frames.R_EXITED)) {
+                        throw new ProtocolException("frame type " + f.type + " is not for a worker");
+                    }
+                    to.send(f.type, f.id, f.payload, 0, f.payload.length, false);
+                    if (!from.hasBufferedFrame()) {
+                        to.flush();
+                    }
+                }
+            } catch (ProtocolException e) {
+                log.accept("connection from " + peer + " (worker '" + workerName + "') broke the protocol, worker killed: "
+                        + e.getMessage());
+            } catch (IOException e) {
+                if (!ended && p.isAlive()) {
+                    log.accept("lost the connection from " + peer + "; killing worker '" + workerName + "' (pid "
+                            + p.pid() + ")");
+                }
+            }
+            // the controller is gone (or broke the protocol): nobody will collect this worker's work
+            p.toHandle().destroyForcibly();
+            to.close();
+        }
+
+        /** Worker -> controller, then the exit report, then the connection is closed. */
+        private void relayToController(FrameChannel from, FrameChannel to, Process p, OutputPump stdout,
+                OutputPump stderr) {
+            String problem = null;
+            try {
+                while (true) {
+                    FrameChannel.Frame f = from.read();
+                    if (!Frames.fromWorker(f.type) && f.type != Frames.CLASS_REQUEST) {
+                        throw new ProtocolException("unexpected frame type " + f.type + " from the worker");
+                    }
+                    to.send(f.type, f.id, f.payload, 0, f.payload.length, false);
+                    if (!from.hasBufferedFrame()) {
+                        to.flush();
+                    }
+                }
+            } catch (ProtocolException e) {
+                problem = "broke the control protocol (" + e.getMessage() + ")";
+                p.toHandle().destroyForcibly();
+            } catch (IOException e) {
+                // the worker ended; its exit code tells why
+            }
+            to.flush();
+            if (!awaitExit(p, 2000)) {
+                p.toHandle().destroy();
+                if (!awaitExit(p, 2000)) {
+                    p.toHandle().destroyForcibly();
+                    awaitExit(p, 10_000);
+                }
+            }
+            stderr.join(2000);
+            stdout.join(500);
+            try {
+                sendExit(null, p, problem, stderr.tail());
+            } catch (IOException ignored) {
+                // the controller is gone
+            }
+            from.close();
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+
+        private void sendExit(OutputStream direct, Process p, String problem, List<String> tail) throws IOException {
+            Buf b = new Buf(512);
+            b.writeInt(p.isAlive() ? Integer.MIN_VALUE : p.exitValue());
+            b.writeString(problem);
+            b.writeInt(tail.size());
+            tail.forEach(b::writeString);
+            if (direct != null) {
+                RemoteWire.write(direct, Frames.R_EXITED, 0, b.toByteArray());
+            } else {
+                FrameChannel c = toController;
+                c.send(Frames.R_EXITED, 0, b.array(), 0, b.size(), true);
+            }
+        }
+
+        private boolean awaitExit(Process p, long millis) {
+            try {
+                return p.waitFor(millis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !p.isAlive();
+            }
+        }
+
+        /** Kills the worker and closes the connection (server shutdown, or the session failed). */
+        void abort() {
+            Process p = process;
+            if (p != null && p.isAlive()) {
+                p.toHandle().destroyForcibly();
+            }
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+
+        void awaitEnd(long millis) {
+            Thread t = connThread;
+            if (t != null) {
+                try {
+                    t.join(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Process p = process;
+            if (p != null) {
+                awaitExit(p, millis);
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.procpool.remote;
+
+import dev.procpool.OutputHandler;
+import dev.procpool.internal.RemoteServerMain;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+
+/**
+ * How a {@link WorkerServer} listens and whom it serves. Immutable.
+ *
+ * <p>Defaults:
+ * <ul>
+ *   <li>listen: {@code 127.0.0.1:0} (loopback, a free port); give {@code 0.0.0.0:7070} or a
+ *       host's address to serve other machines</li>
+ *   <li>token: the environment variable {@code PROCPOOL_TOKEN}, read at {@link Builder#build()};
+ *       at least 16 characters</li>
+ *   <li>TLS: off; {@link Builder#tls(Path, char[])} turns it on with a key store</li>
+ *   <li>output: workers' lines printed with their name ({@link OutputHandler#prefixed()})</li>
+ *   <li>log: refused connections and worker starts go to SLF4J ({@code dev.procpool.internal.RemoteServer})</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * WorkerServerOptions options = WorkerServerOptions.builder()
+ *     .listen("0.0.0.0:7070")
+ *     .tokenFile(Path.of("/etc/procpool/token"))
+ *     .tls(Path.of("server.p12"), password)
+ *     .build();
+ * }</pre>
+ */
+public final class WorkerServerOptions {
+    private final InetSocketAddress listen;
+    private final String listenText;
+    private final byte[] token;
+    private final Path keyStore;
+    private final char[] keyStorePassword;
+    private final SSLContext sslContext;
+    private final OutputHandler output;
+    private final Consumer<String> log;
+
+    private WorkerServerOptions(Builder b, byte[] token) {
+        this.listen = b.listen;
+        this.listenText = b.listenText;
+        this.token = token;
+        this.keyStore = b.keyStore;
+        this.keyStorePassword = b.keyStorePassword == null ? null : b.keyStorePassword.clone();
+        this.sslContext = b.keyStore == null ? null : Tls.server(b.keyStore, b.keyStorePassword);
+        this.output = b.output;
+        this.log = b.log;
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The address to listen on. */
+    public InetSocketAddress listen() {
+        return listen;
+    }
+
+    /** The listen address as given ({@code HOST:PORT}). */
+    public String listenText() {
+        return listenText;
+    }
+
+    /** The TLS context, if TLS is on. */
+    public Optional<SSLContext> sslContext() {
+        return Optional.ofNullable(sslContext);
+    }
+
+    /** The key store TLS uses, if on. */
+    public Optional<Path> keyStore() {
+        return Optional.ofNullable(keyStore);
+    }
+
+    /** Where the workers' output lines go. */
+    public OutputHandler output() {
+        return output;
+    }
+
+    /** Where the server's event lines go; empty for SLF4J. */
+    public Optional<Consumer<String>> log() {
+        return Optional.ofNullable(log);
+    }
+
+    /** The shared token; for procpool's own use (a copy). */
+    public byte[] token() {
+        return token.clone();
+    }
+
+    char[] keyStorePassword() {
+        return keyStorePassword == null ? null : keyStorePassword.clone();
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerServerOptions{listen=" + listenText + ", tls=" + (keyStore != null) + "}"; // never the token
+    }
+
+    /** Builds {@link WorkerServerOptions}. Not thread-safe. */
+    public static final class Builder {
+        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
+        private String listenText = "127.0.0.1:0";
+        private Path tokenFile;
+        private String tokenEnv;
+        private byte[] token;
+        private Path keyStore;
+        private char[] keyStorePassword;
+        private OutputHandler output = OutputHandler.prefixed();
+        private Consumer<String> log;
+
+        private Builder() {
+        }
+
+        /**
+         * Where to listen, as {@code HOST:PORT} ({@code [::1]:7070} for IPv6, port 0 for a free one).
+         *
+         * @throws IllegalArgumentException if it is not {@code HOST:PORT}
+         */
+        public Builder listen(String hostPort) {
+            this.listen = RemoteServerMain.parse(Objects.requireNonNull(hostPort, "hostPort"));
+            if (listen.isUnresolved()) {
+                throw new IllegalArgumentException("unknown host in '" + hostPort + "'");
+            }
+            this.listenText = hostPort;
+            return this;
+        }
+
+        /** Reads the token from this file at {@link #build()}. */
+        public Builder tokenFile(Path file) {
+            this.tokenFile = Objects.requireNonNull(file, "file");
+            this.tokenEnv = null;
+            this.token = null;
+            return this;
+        }
+
+        /** Reads the token from this environment variable at {@link #build()}. */
+        public Builder tokenFromEnv(String variable) {
+            this.tokenEnv = Objects.requireNonNull(variable, "variable");
+            this.tokenFile = null;
+            this.token = null;
+            return this;
+        }
+
+        /** The token itself (copied), for programs that hold it already. */
+        public Builder token(byte[] token) {
+            Tokens.check(new String(token, java.nio.charset.StandardCharsets.UTF_8), "token(...)");
+            this.token = token.clone();
+            this.tokenFile = null;
+            this.tokenEnv = null;
+            return this;
+        }
+
+        /** Turns TLS on with the key (and certificate) in this key store (PKCS12 or JKS). */
+        public Builder tls(Path keyStore, char[] password) {
+            this.keyStore = Objects.requireNonNull(keyStore, "keyStore");
+            this.keyStorePassword = Objects.requireNonNull(password, "password").clone();
+            return this;
+        }
+
+        /** Where the workers' stdout and stderr lines go. */
+        public Builder output(OutputHandler output) {
+            this.output = Objects.requireNonNull(output, "output");
+            return this;
+        }
+
+        /** Where the server's event lines (refused connections, workers started) go. */
+        public Builder log(Consumer<String> log) {
+            this.log = Objects.requireNonNull(log, "log");
+            return this;
+        }
+
+        /**
+         * Reads the token, loads the key store, and takes an immutable snapshot.
+         *
+         * @throws IllegalArgumentException if the token or the key store cannot be used
+         */
+        public WorkerServerOptions build() {
+            byte[] t = token != null ? token.clone()
+                    : tokenFile != null ? Tokens.fromFile(tokenFile)
+                    : Tokens.fromEnv(tokenEnv != null ? tokenEnv : Tokens.DEFAULT_ENV);
+            return new WorkerServerOptions(this, t);
+        }
+    }
+}
