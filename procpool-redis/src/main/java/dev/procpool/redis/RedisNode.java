@@ -250,6 +250,9 @@ public final class RedisNode implements AutoCloseable {
     private void readLoop(Jedis jedis) {
         Jedis j = jedis;
         long backoff = 50;
+        byte[] cursor = b("0-0");
+        long beat = Math.max(1, options.heartbeat().toNanos());
+        long nextTakeOver = System.nanoTime();
         try {
             while (state == State.RUNNING) {
                 slots.acquire();
@@ -259,8 +262,18 @@ public final class RedisNode implements AutoCloseable {
                     if (j == null) {
                         j = link.connect();
                     }
+                    if (System.nanoTime() - nextTakeOver >= 0) {
+                        // stalled tasks first: they have waited longest
+                        nextTakeOver = System.nanoTime() + beat;
+                        TakeOver t = takeOver(j, cursor, n);
+                        cursor = t.cursor;
+                        taken += t.taken;
+                        if (taken == n) {
+                            continue; // all slots filled; nothing to give back
+                        }
+                    }
                     Object reply = j.sendCommand(Command.XREADGROUP, b("GROUP"), RedisLink.NODES_GROUP, consumer,
-                            b("COUNT"), b(Integer.toString(n)), b("BLOCK"), b(Integer.toString(BLOCK_MS)),
+                            b("COUNT"), b(Integer.toString(n - taken)), b("BLOCK"), b(Integer.toString(BLOCK_MS)),
                             b("STREAMS"), link.tasksKey(), b(">"));
                     if (reply instanceof List<?> streams && !streams.isEmpty()) {
                         for (Object e : (List<?>) ((List<?>) streams.get(0)).get(1)) {
@@ -298,11 +311,12 @@ public final class RedisNode implements AutoCloseable {
         Map<String, byte[]> f = RedisLink.fields(rawFields);
         String taskId = Objects.requireNonNullElse(s(f.get("id")), entryId);
         byte[] ttl = f.get("ttl") != null ? f.get("ttl") : b(Long.toString(Duration.ofDays(1).toMillis()));
-        Held h = new Held(entryId, taskId, deliveries, ttl);
-        held.put(entryId, h);
         int max = f.get("max") == null ? Integer.MAX_VALUE : Integer.parseInt(s(f.get("max")));
+        // a dead letter reports the deliveries that ran, not the claim that gives up on it
+        Held h = new Held(entryId, taskId, deliveries > max ? deliveries - 1 : deliveries, ttl);
+        held.put(entryId, h);
         if (deliveries > max) {
-            log.warn("node {}: task {} dead-lettered after {} deliveries", options.name(), taskId, deliveries - 1);
+            log.warn("node {}: task {} dead-lettered after {} deliveries", options.name(), taskId, h.deliveries);
             outbox.add(new Outcome(h, "DEAD_LETTER", null));
             return;
         }
@@ -428,7 +442,6 @@ public final class RedisNode implements AutoCloseable {
 
     private void keepLoop(Jedis jedis) {
         Jedis j = jedis;
-        byte[] cursor = b("0-0");
         long beat = Math.max(1, options.heartbeat().toMillis());
         try {
             while (state != State.STOPPED) {
@@ -453,9 +466,6 @@ public final class RedisNode implements AutoCloseable {
                             }
                         }
                     }
-                    if (state == State.RUNNING) {
-                        cursor = takeOver(j, cursor);
-                    }
                 } catch (JedisException e) {
                     log.warn("node {}: renewing claims on {} failed: {}", options.name(), link, e.toString());
                     if (j != null) {
@@ -474,28 +484,22 @@ public final class RedisNode implements AutoCloseable {
         }
     }
 
-    /** Claims tasks idle past claimIdle, as many as there are free slots; returns the next cursor. */
-    private byte[] takeOver(Jedis j, byte[] cursor) {
-        int n = slots.drainPermits();
-        if (n == 0) {
-            return cursor;
-        }
+    private record TakeOver(byte[] cursor, int taken) {
+    }
+
+    /** Claims up to {@code n} tasks idle past claimIdle and starts them; the caller holds {@code n} slots. */
+    private TakeOver takeOver(Jedis j, byte[] cursor, int n) {
+        List<?> reply = NodeScripts.claim(j, link, consumer, options.claimIdle().toMillis(), cursor, n);
         int taken = 0;
-        try {
-            List<?> reply = NodeScripts.claim(j, link, consumer, options.claimIdle().toMillis(), cursor, n);
-            cursor = (byte[]) reply.get(0);
-            for (Object o : reply.subList(1, reply.size())) {
-                List<?> e = (List<?>) o;
-                taken++;
-                String entryId = s(e.get(0));
-                int deliveries = ((Long) e.get(2)).intValue();
-                log.info("node {}: took over entry {} (delivery {})", options.name(), entryId, deliveries);
-                begin(entryId, e.get(1), deliveries);
-            }
-        } finally {
-            slots.release(n - taken);
+        for (Object o : reply.subList(1, reply.size())) {
+            List<?> e = (List<?>) o;
+            taken++;
+            String entryId = s(e.get(0));
+            int deliveries = ((Long) e.get(2)).intValue();
+            log.info("node {}: took over entry {} (delivery {})", options.name(), entryId, deliveries);
+            begin(entryId, e.get(1), deliveries);
         }
-        return cursor;
+        return new TakeOver((byte[]) reply.get(0), taken);
     }
 
     // ---- command line

@@ -34,6 +34,16 @@ final class RTasks {
         return () -> markAndWait(log, label, gate);
     }
 
+    /** x * x once {@code gate} exists. */
+    static Task<Integer> squareAfter(String gate, int x) {
+        return () -> {
+            while (!Files.exists(Path.of(gate))) {
+                Thread.sleep(10);
+            }
+            return x * x;
+        };
+    }
+
     static Task<Integer> square(int x) {
         return () -> x * x;
     }

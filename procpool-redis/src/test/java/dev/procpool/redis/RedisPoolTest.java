@@ -176,13 +176,16 @@ class RedisPoolTest {
         Map<String, Integer> expected = new java.util.HashMap<>();
         try (RedisPool first = RedisPool.connect(RedisPoolOptions.builder().url(redis.url()).build())) {
             for (int i = 0; i < 10; i++) {
-                expected.put(first.submit(RTasks.square(i)).taskId(), i * i);
+                expected.put(first.submit(RTasks.squareAfter(gate(), i)).taskId(), i * i);
             }
+            String g = gate();
             RedisTask<Object> failing = first.submit(() -> {
+                RTasks.squareAfter(g, 0).call();
                 throw new java.io.IOException("disk full");
             });
             expected.put(failing.taskId(), -1);
         } // gone before any result could reach it
+        Files.createFile(Path.of(gate()));
 
         RedisPool second = pool(RedisPoolOptions.builder());
         List<RedisResult> got = new ArrayList<>();

@@ -18,6 +18,8 @@ import java.io.ObjectInputFilter;
  */
 public final class TaskDecoder {
     private static final ThreadLocal<ObjectInputFilter> CURRENT = new ThreadLocal<>();
+    /** The class the filter last rejected on this thread, for the error message (the JDK's names none). */
+    private static final ThreadLocal<String> REJECTED = new ThreadLocal<>();
     private static boolean installed;
 
     private final ObjectInputFilter filter;
@@ -30,7 +32,14 @@ public final class TaskDecoder {
      */
     public TaskDecoder(String allowPattern) {
         this.pattern = allowPattern + ";!*";
-        this.filter = ObjectInputFilter.Config.createFilter(pattern);
+        ObjectInputFilter patterns = ObjectInputFilter.Config.createFilter(pattern);
+        this.filter = info -> {
+            ObjectInputFilter.Status status = patterns.checkInput(info);
+            if (status == ObjectInputFilter.Status.REJECTED && info.serialClass() != null) {
+                REJECTED.set(info.serialClass().getName());
+            }
+            return status;
+        };
         install();
     }
 
@@ -60,8 +69,18 @@ public final class TaskDecoder {
         Object value;
         try {
             value = codec.decode(new ByteArrayInputStream(bytes), TaskDecoder.class.getClassLoader());
+        } catch (InvalidClassException e) {
+            String rejected = REJECTED.get();
+            if (rejected == null) {
+                throw e;
+            }
+            InvalidClassException named = new InvalidClassException(rejected,
+                    "not allowed by the node's class filter " + pattern);
+            named.initCause(e);
+            throw named;
         } finally {
             CURRENT.remove();
+            REJECTED.remove();
         }
         if (value != null) {
             Class<?> origin = origin(value.getClass());
