@@ -39,7 +39,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "Runs work in threads and child JVMs behind one API, and keeps control of it.",
             "New here? Run 'procpool demo'.",
         },
-        subcommands = {VersionCommand.class, DemoCommand.class, dev.procpool.cli.run.RunCommand.class, HelpCommand.class})
+        subcommands = {VersionCommand.class, DemoCommand.class, dev.procpool.cli.run.RunCommand.class,
+            WorkerServerCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec
