@@ -121,17 +121,25 @@ public final class RedisNode implements AutoCloseable {
         this.consumer = b(options.name());
         this.nodeName = consumer;
         this.slots = new Semaphore(options.workers() + options.prefetch());
-        Jedis r;
-        Jedis k;
-        Jedis p;
+        Jedis r = null;
+        Jedis k = null;
+        Jedis p = null;
         try {
             r = link.connect();
             link.ensureGroup(r, link.tasksKey(), RedisLink.NODES_GROUP);
             k = link.connect();
             p = link.connect();
         } catch (JedisException e) {
+            for (Jedis j : new Jedis[] {r, k, p}) {
+                if (j != null) {
+                    j.close();
+                }
+            }
             throw new RedisConnectException("cannot use Redis at " + link + ": " + e.getMessage(), e);
         }
+        Jedis readerConnection = r;
+        Jedis keeperConnection = k;
+        Jedis publisherConnection = p;
         try {
             this.pool = Pool.create(PoolOptions.builder()
                     .name("redis-" + options.name())
@@ -146,9 +154,9 @@ public final class RedisNode implements AutoCloseable {
             p.close();
             throw e;
         }
-        reader = new Thread(() -> readLoop(r), "procpool-redis-reader");
-        keeper = new Thread(() -> keepLoop(k), "procpool-redis-keeper");
-        publisher = new Thread(() -> publishLoop(p), "procpool-redis-publisher");
+        reader = new Thread(() -> readLoop(readerConnection), "procpool-redis-reader");
+        keeper = new Thread(() -> keepLoop(keeperConnection), "procpool-redis-keeper");
+        publisher = new Thread(() -> publishLoop(publisherConnection), "procpool-redis-publisher");
         for (Thread t : List.of(reader, keeper, publisher)) {
             t.setDaemon(true);
             t.start();
@@ -523,7 +531,8 @@ public final class RedisNode implements AutoCloseable {
     }
 
     /**
-     * Starts a node and blocks until the JVM is asked to stop (SIGTERM, SIGINT), then closes it.
+     * Starts a node and blocks until it is asked to stop (SIGTERM, SIGINT), then closes it: no new
+     * tasks, those held finish and are reported, then the workers stop.
      *
      * @return the exit code: 0 after a stop, 1 if the node could not start
      */
@@ -535,8 +544,18 @@ public final class RedisNode implements AutoCloseable {
             System.err.println("procpool redis node: " + e.getMessage());
             return 1;
         }
-        Thread hook = new Thread(node::close, "procpool-redis-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // A signal handler, not a shutdown hook: once the JVM shuts down, procpool's own hook closes the
+        // local workers at once, and the tasks they run would be lost instead of finished and reported.
+        for (String sig : List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig),
+                        s -> new Thread(node::close, "procpool-redis-stop").start());
+            } catch (IllegalArgumentException e) {
+                // the JVM reserves it (e.g. under -Xrs): the default (immediate exit) applies
+                log.warn("cannot handle SIG{} ({}); it stops the node without letting its tasks finish", sig,
+                        e.getMessage());
+            }
+        }
         // a line a supervising script (or test) can wait for
         System.out.println("procpool redis node " + node.name() + " ready");
         System.out.flush();

@@ -59,12 +59,14 @@ class RedisChaosTest {
 
                     // kill a node (SIGKILL, mid-task) at three points of progress, and start a new one in its place
                     int round = 0;
+                    List<NodeProcess> killed = new ArrayList<>();
                     for (double at : new double[] {0.15, 0.4, 0.65}) {
                         int threshold = (int) (TASKS * at);
                         await().atMost(Deadlines.LONG).pollInterval(Duration.ofMillis(5))
                                 .until(() -> outcomes.get() >= threshold);
                         NodeProcess victim = nodes.remove(round % nodes.size());
                         victim.sigkill();
+                        killed.add(victim);
                         nodes.add(NodeProcess.launch(dir, redis.url(), "r" + round, NODE_ARGS));
                         round++;
                     }
@@ -77,6 +79,8 @@ class RedisChaosTest {
                     assertThat(outcomes.get()).isEqualTo(TASKS);
                     assertThat(byTask).hasSize(TASKS).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
                     assertThat(pool.pending()).isZero();
+                    // the killed nodes held tasks (prefetched or running) that the others took over
+                    assertThat(nodes).anySatisfy(n -> assertThat(n.stderr()).contains("took over entry"));
                     // no second outcome is waiting anywhere: nothing to collect, nothing pending in Redis
                     assertThat(pool.collect(10, Duration.ofMillis(300))).isEmpty();
                     try (Jedis j = new Jedis("127.0.0.1", redis.port)) {

@@ -243,6 +243,22 @@ class RedisPoolTest {
     }
 
     @Test
+    void aNodeAskedToStopWithSigtermFinishesItsTaskAndReportsItBeforeExiting() throws Exception {
+        NodeProcess a = node("a", "--workers", "1");
+        RedisPool pool = pool(RedisPoolOptions.builder());
+        RedisTask<Long> t = pool.submit(RTasks.gated(startLog().toString(), "t", gate()));
+        await().atMost(Deadlines.LONG).until(() -> starts().size() == 1);
+        a.signal("TERM");
+        await().atMost(Deadlines.LONG).until(() -> a.stderr().contains("stopping: 1 tasks held"));
+        assertThat(a.process.isAlive()).isTrue();
+        Files.createFile(Path.of(gate()));
+        assertThat(t.future().get(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo(a.pid());
+        assertThat(a.process.waitFor(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(a.process.exitValue()).isZero();
+        assertThat(starts()).hasSize(1);
+    }
+
+    @Test
     void aTaskOfAClassTheNodeDoesNotAllowFailsWithoutRunning() throws Exception {
         node("a", "--workers", "1");
         RedisPool pool = pool(RedisPoolOptions.builder());
