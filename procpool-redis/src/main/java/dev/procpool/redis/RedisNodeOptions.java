@@ -81,46 +81,57 @@ public final class RedisNodeOptions {
         return new Builder();
     }
 
+    /** The Redis URL, password included. */
     public String url() {
         return url;
     }
 
+    /** The TLS trust, if set. */
     public Optional<SSLContext> sslContext() {
         return Optional.ofNullable(sslContext);
     }
 
+    /** The namespace of the streams. */
     public String namespace() {
         return namespace;
     }
 
+    /** The node's name. */
     public String name() {
         return name;
     }
 
+    /** The number of worker processes. */
     public int workers() {
         return workers;
     }
 
+    /** Tasks taken beyond those running. */
     public int prefetch() {
         return prefetch;
     }
 
+    /** How long a task may go unrenewed before another node takes it over. */
     public Duration claimIdle() {
         return claimIdle;
     }
 
+    /** How often claims are renewed and stalled tasks looked for. */
     public Duration heartbeat() {
         return heartbeat;
     }
 
+    /** The filter pattern of the classes tasks may be made of (without the final {@code !*}). */
     public String allowedClasses() {
         return allowedClasses;
     }
 
+    /** The options of the node's worker processes. */
     public WorkerOptions workerOptions() {
         return workerOptions;
     }
 
+    /** How long {@link RedisNode#close()} lets tasks finish. */
     public Duration closeTimeout() {
         return closeTimeout;
     }
