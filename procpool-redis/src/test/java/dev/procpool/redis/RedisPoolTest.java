@@ -234,9 +234,18 @@ class RedisPoolTest {
         RedisPool pool = pool(RedisPoolOptions.builder());
         RedisTask<Long> t = pool.submit(RTasks.gated(startLog().toString(), "t", gate()));
         await().atMost(Deadlines.LONG).until(() -> starts().size() == 1);
-        // three claim-idle periods: without renewals the other node would have taken it over
-        long until = System.nanoTime() + Duration.ofMillis(4500).toNanos();
-        await().atMost(Deadlines.LONG).pollInterval(Duration.ofMillis(100)).until(() -> System.nanoTime() > until);
+        // for two claim-idle periods the claim is renewed: never idle past claimIdle, still its first delivery
+        long started = System.nanoTime();
+        try (redis.clients.jedis.Jedis j = new redis.clients.jedis.Jedis("127.0.0.1", redis.port)) {
+            await().atMost(Deadlines.LONG).pollInterval(Duration.ofMillis(100)).until(() -> {
+                List<redis.clients.jedis.resps.StreamPendingEntry> pending = j.xpending("procpool:{procpool}:tasks",
+                        "nodes", new redis.clients.jedis.params.XPendingParams().count(10));
+                assertThat(pending).hasSize(1);
+                assertThat(pending.get(0).getIdleTime()).isLessThan(1500);
+                assertThat(pending.get(0).getDeliveredTimes()).isEqualTo(1);
+                return System.nanoTime() - started > Duration.ofMillis(3000).toNanos();
+            });
+        }
         Files.createFile(Path.of(gate()));
         t.future().get(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS);
         assertThat(starts()).hasSize(1);
