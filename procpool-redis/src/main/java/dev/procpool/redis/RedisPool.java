@@ -389,7 +389,10 @@ public final class RedisPool implements AutoCloseable {
             return true;
         }
         synchronized (orphans) {
-            if (reported.containsKey(taskId) || orphans.containsKey(taskId)) {
+            if (orphans.containsKey(taskId)) {
+                return false; // read again after a reconnect: it is acknowledged when collected
+            }
+            if (reported.containsKey(taskId)) {
                 return true; // a duplicate (at-least-once): report once
             }
             remember(taskId);
