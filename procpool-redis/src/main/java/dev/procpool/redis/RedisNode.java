@@ -170,7 +170,6 @@ public final class RedisNode implements AutoCloseable {
      *
      * @throws RedisConnectException if Redis cannot be reached or refuses the login
      * @throws WorkerStartException if the local worker processes cannot be started
-     * @throws IllegalStateException if this JVM already has a deserialization filter factory
      */
     public static RedisNode start(RedisNodeOptions options) throws RedisConnectException, WorkerStartException {
         return new RedisNode(Objects.requireNonNull(options, "options"));
