@@ -268,6 +268,8 @@ public final class RedisNode implements AutoCloseable {
                 try {
                     if (j == null) {
                         j = link.connect();
+                        // after a restart of Redis without persistence the group is gone: make it again
+                        link.ensureGroup(j, link.tasksKey(), RedisLink.NODES_GROUP);
                     }
                     if (System.nanoTime() - nextTakeOver >= 0) {
                         // stalled tasks first: they have waited longest

@@ -212,6 +212,7 @@ public final class RedisPool implements AutoCloseable {
             } catch (JedisConnectionException e) {
                 sender.close();
                 sender = link.connect();
+                link.ensureGroup(sender, link.tasksKey(), RedisLink.NODES_GROUP);
                 if (attempt > 0) {
                     throw e;
                 }
@@ -323,6 +324,8 @@ public final class RedisPool implements AutoCloseable {
                 try {
                     if (jedis == null) {
                         jedis = link.connect();
+                        // after a restart of Redis without persistence the group is gone: make it again
+                        link.ensureGroup(jedis, link.resultsKey(), RedisLink.CONTROLLER_GROUP);
                         from = b("0");
                     }
                     Object reply = jedis.sendCommand(Command.XREADGROUP, b("GROUP"), RedisLink.CONTROLLER_GROUP,

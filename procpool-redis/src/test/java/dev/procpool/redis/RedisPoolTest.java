@@ -268,6 +268,18 @@ class RedisPoolTest {
     }
 
     @Test
+    void nodesAndTheControllerGoOnAfterRedisRestarts() throws Exception {
+        node("a", "--workers", "1");
+        RedisPool pool = pool(RedisPoolOptions.builder());
+        assertThat(pool.submit(RTasks.square(2)).future().get(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo(4);
+
+        redis.process.destroyForcibly().waitFor(); // SIGKILL; without persistence its streams and groups are gone
+        redis = redis.restartOnSamePort(dir);
+
+        assertThat(pool.submit(RTasks.square(3)).future().get(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo(9);
+    }
+
+    @Test
     void aTaskOfAClassTheNodeDoesNotAllowFailsWithoutRunning() throws Exception {
         node("a", "--workers", "1");
         RedisPool pool = pool(RedisPoolOptions.builder());

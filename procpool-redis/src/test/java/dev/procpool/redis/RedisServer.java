@@ -36,9 +36,18 @@ final class RedisServer implements AutoCloseable {
      * @param tls whether the port is a TLS port (the plain one is then off)
      */
     static RedisServer start(Path dir, List<String> extra, boolean tls) throws IOException {
+        return start(dir, extra, tls, 0);
+    }
+
+    /** A new server on this one's port, after this one was killed: what clients see as a Redis restart. */
+    RedisServer restartOnSamePort(Path dir) throws IOException {
+        return start(dir, List.of(), false, port);
+    }
+
+    private static RedisServer start(Path dir, List<String> extra, boolean tls, int fixedPort) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            int port = freePort();
+            int port = fixedPort != 0 ? fixedPort : freePort();
             List<String> cmd = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--dir", dir.toString()));
             if (tls) {
