@@ -13,9 +13,13 @@ public final class NodeScripts {
     private NodeScripts() {
     }
 
+    /** Results per script call: bounds how long one call keeps Redis busy. */
+    private static final int PER_CALL = 100;
+
     /**
-     * Acknowledges and publishes, pipelined. Each element: entry id, ttl ms, then the result's
-     * field/value pairs. Safe to repeat: an entry already acknowledged publishes nothing.
+     * Acknowledges and publishes, one script call per hundred results, pipelined. Each element:
+     * entry id, ttl ms, then the result's field/value pairs. Safe to repeat: an entry already
+     * acknowledged publishes nothing.
      */
     public static void ackAndPublish(Jedis j, RedisLink link, List<byte[][]> results) {
         if (results.isEmpty()) {
@@ -23,11 +27,18 @@ public final class NodeScripts {
         }
         List<byte[]> keys = List.of(link.tasksKey(), link.resultsKey());
         Pipeline p = j.pipelined();
-        List<Response<Object>> replies = new ArrayList<>(results.size());
-        for (byte[][] r : results) {
-            List<byte[]> args = new ArrayList<>(r.length + 1);
+        List<Response<Object>> replies = new ArrayList<>();
+        for (int from = 0; from < results.size(); from += PER_CALL) {
+            List<byte[]> args = new ArrayList<>();
             args.add(RedisLink.NODES_GROUP);
-            args.addAll(List.of(r));
+            for (byte[][] r : results.subList(from, Math.min(results.size(), from + PER_CALL))) {
+                args.add(r[0]);
+                args.add(r[1]);
+                args.add(RedisLink.b(Integer.toString((r.length - 2) / 2)));
+                for (int k = 2; k < r.length; k++) {
+                    args.add(r[k]);
+                }
+            }
             replies.add(p.sendCommand(Command.EVALSHA, RedisLink.evalArgs(RedisLink.ACK_AND_PUBLISH_SHA, keys, args)));
         }
         p.sync();

@@ -39,20 +39,29 @@ public final class RedisLink {
     public static final byte[] CONTROLLER = b("controller");
 
     /**
-     * Acknowledges a task entry and publishes its result, atomically, only if the entry was still
-     * pending: a task that two nodes ran (one was stalled, then resumed) gets one result, from
-     * whichever acknowledged first. Trims results older than the task's TTL on the way.
-     * KEYS: tasks, results. ARGV: group, entry id, ttl ms, then the result's field/value pairs.
+     * Acknowledges task entries and publishes their results, atomically per entry, each only if the
+     * entry was still pending: a task that two nodes ran (one was stalled, then resumed) gets one
+     * result, from whichever acknowledged first. Trims results older than each task's TTL on the
+     * way. One call per batch of results, not one per result.
+     * KEYS: tasks, results. ARGV: group, then per result: entry id, ttl ms, n, then n field/value pairs.
      */
     static final String ACK_AND_PUBLISH = String.join("\n",
-            "if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end",
-            "redis.call('XDEL', KEYS[1], ARGV[2])",
             "local t = redis.call('TIME')",
-            "local minid = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[3])",
-            "local args = {'XADD', KEYS[2], 'MINID', '~', tostring(math.max(minid, 0)), '*'}",
-            "for i = 4, #ARGV do args[#args + 1] = ARGV[i] end",
-            "redis.call(unpack(args))",
-            "return 1");
+            "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+            "local i = 2",
+            "local published = 0",
+            "while i <= #ARGV do",
+            "  local id, ttl, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])",
+            "  if redis.call('XACK', KEYS[1], ARGV[1], id) == 1 then",
+            "    redis.call('XDEL', KEYS[1], id)",
+            "    local args = {'XADD', KEYS[2], 'MINID', '~', tostring(math.max(now - ttl, 0)), '*'}",
+            "    for k = i + 3, i + 2 + 2 * n do args[#args + 1] = ARGV[k] end",
+            "    redis.call(unpack(args))",
+            "    published = published + 1",
+            "  end",
+            "  i = i + 3 + 2 * n",
+            "end",
+            "return published");
 
     /**
      * Keeps a node's claims alive: resets the idle time of every entry it still owns (XCLAIM JUSTID
