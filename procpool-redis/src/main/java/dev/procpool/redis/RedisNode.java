@@ -466,11 +466,12 @@ public final class RedisNode implements AutoCloseable {
                                 log.info("node {}: task {} was taken over by another node; dropping it here",
                                         options.name(), h.taskId);
                                 h.lost = true;
+                                // its one outcome is then the cancellation, which is dropped; a task not in the
+                                // local pool (unreadable, dead-lettered) already has its outcome queued, and the
+                                // acknowledgement decides whether it is still published
                                 TaskHandle<?> handle = h.handle;
-                                if (handle == null || !handle.cancel()) {
-                                    if (handle == null) {
-                                        outbox.add(new Outcome(h, null, null));
-                                    }
+                                if (handle != null) {
+                                    handle.cancel();
                                 }
                             }
                         }
