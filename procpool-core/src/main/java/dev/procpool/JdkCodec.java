@@ -26,8 +26,14 @@ import java.util.ArrayList;
  * task, and a fresh worker JVM skips the ~15 ms that setting up Java serialization costs. Everything
  * else, and any lambda this cannot handle, goes through Java serialization.
  *
+ * <p>Decoding bytes from a source that is not trusted: {@link #JdkCodec(java.io.ObjectInputFilter)}
+ * applies a filter to every {@code ObjectInputStream} it opens and to the capturing class of every
+ * lambda before that class's {@code $deserializeLambda$} runs (a child JVM creates its own codec,
+ * without a filter).
+ *
  * <pre>{@code
  * WorkerOptions.builder().codec(new JdkCodec()).build();   // the default, spelled out
+ * Codec strict = new JdkCodec(ObjectInputFilter.Config.createFilter("com.example.**;java.base/*;!*"));
  * }</pre>
  */
 public class JdkCodec implements Codec {
@@ -43,23 +49,23 @@ public class JdkCodec implements Codec {
     private static final int LONG_LIST = 9;
     private static final int LAMBDA = 10;
 
-    /** Null: every class may be deserialized (values from this JVM's own workers). */
-    private final java.io.ObjectInputFilter filter;
-
     /** Creates the codec. */
     public JdkCodec() {
         this.filter = null;
     }
 
     /**
-     * A codec that deserializes only what {@code filter} allows: the Java-serialized values go
-     * through an {@code ObjectInputStream} with this filter set, and a lambda is rebuilt only if
-     * its capturing class is allowed. Used for values that come from another host, e.g.
-     * {@code new JdkCodec(ObjectInputFilter.Config.createFilter("java.base/*;com.example.**;!*"))}.
+     * Creates a codec whose {@link #decode} builds only what {@code filter} allows: it is the
+     * filter of every {@code ObjectInputStream} this codec opens, and is asked about the capturing
+     * class of every lambda (before the class is initialised); anything not
+     * {@link java.io.ObjectInputFilter.Status#ALLOWED} fails with an {@link java.io.InvalidClassException}.
      */
     public JdkCodec(java.io.ObjectInputFilter filter) {
         this.filter = java.util.Objects.requireNonNull(filter, "filter");
     }
+
+    /** Null for none; immutable, so the codec stays thread-safe. */
+    private final java.io.ObjectInputFilter filter;
 
     @Override
     public void encode(Object value, OutputStream out) throws IOException {
@@ -359,8 +365,8 @@ public class JdkCodec implements Codec {
             Class<?> capturing = Class.forName(capturingName.replace('/', '.'), false,
                     loader != null ? loader : ClassLoader.getSystemClassLoader());
             if (codec.filter != null && codec.filter.checkInput(new ClassOnly(capturing))
-                    == java.io.ObjectInputFilter.Status.REJECTED) {
-                throw new java.io.InvalidClassException(capturing.getName(), "filter status: REJECTED");
+                    != java.io.ObjectInputFilter.Status.ALLOWED) {
+                throw new java.io.InvalidClassException(capturing.getName(), "lambda rejected by the codec's filter");
             }
             java.lang.reflect.Method deserialize = DESERIALIZE.get(capturing);
             if (deserialize == null) {

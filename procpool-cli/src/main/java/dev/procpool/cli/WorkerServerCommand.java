@@ -1,5 +1,8 @@
 package dev.procpool.cli;
 
+import dev.procpool.redis.RedisNode;
+import dev.procpool.redis.RedisNodeOptions;
+import dev.procpool.redis.RedisTls;
 import dev.procpool.remote.WorkerServer;
 import dev.procpool.remote.WorkerServerOptions;
 import java.io.IOException;
@@ -7,6 +10,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,12 +22,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code procpool worker-server}: runs remote workers' tasks in worker JVMs on this host, until
- * stopped (Ctrl-C or SIGTERM, which kill the workers it runs).
+ * stopped (Ctrl-C or SIGTERM, which kill the workers it runs). Two modes: {@code --listen} serves
+ * controllers that connect to it ({@link WorkerServer}); {@code --redis} makes this host a node of a
+ * pool spread over Redis ({@link RedisNode}), which takes tasks from a stream and lets its tasks
+ * finish on SIGTERM.
  *
  * <pre>
  * $ openssl rand -hex 32 > ~/.procpool-token && chmod 600 ~/.procpool-token
  * $ procpool worker-server --listen 0.0.0.0:7070 --token-file ~/.procpool-token
  * procpool worker-server listening on 0.0.0.0:7070 (host gpu-box, TLS off)
+ * $ procpool worker-server --redis redis://procpool:secret@redis.example.com:6379 --workers 8 --allow 'com.example.**'
+ * procpool redis node host-4242 ready
  * </pre>
  *
  * <p>The token comes from a file or the environment ({@code PROCPOOL_TOKEN}), never from the
@@ -29,11 +40,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "worker-server", header = "Runs tasks of remote controllers in worker JVMs on this host.",
         description = {
-            "Every connection must prove it knows the shared token (an HMAC challenge; the token never travels).",
+            "With --listen: every connection must prove it knows the shared token (an HMAC challenge; the token never travels).",
             "Token: --token-file FILE, or the environment variable PROCPOOL_TOKEN (at least 16 characters).",
             "Anyone holding the token can run any code here as this user: see docs/security.md.",
+            "With --redis: joins the pool of a Redis namespace as a node: takes tasks from the Redis stream, runs them in "
+                + "local worker processes, and takes over the tasks of nodes that died. Delivery is at least once: a task "
+                + "whose node died runs again elsewhere.",
         })
-final class WorkerServerCommand implements Runnable {
+final class WorkerServerCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
@@ -54,11 +68,70 @@ final class WorkerServerCommand implements Runnable {
             description = "File holding the key store password (default: environment variable PROCPOOL_TLS_PASSWORD).")
     Path passwordFile;
 
+    @Option(names = "--redis", paramLabel = "URL",
+            description = "redis://[user[:password]@]host[:port][/db], or rediss:// for TLS.")
+    String redis;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM", description = "With --redis: CA certificates to trust for rediss://.")
+    Path tlsCa;
+
+    @Option(names = "--namespace", defaultValue = "procpool",
+            description = "With --redis: must match the controller's (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--name", description = "With --redis: this node's name (default: host-pid).")
+    String name;
+
+    @Option(names = "--workers", description = "With --redis: worker processes (default: the number of CPUs).")
+    Integer workers;
+
+    @Option(names = "--prefetch", description = "With --redis: tasks taken beyond those running (default: --workers).")
+    Integer prefetch;
+
+    @Option(names = "--claim-idle", paramLabel = "SECONDS", defaultValue = "30",
+            description = "With --redis: take over a task another node has not renewed for this long (default: ${DEFAULT-VALUE}).")
+    double claimIdle;
+
+    @Option(names = "--allow", paramLabel = "PATTERN",
+            description = "With --redis: classes tasks may be made of, e.g. 'com.example.**' (repeatable; java.base and procpool are allowed).")
+    List<String> allow = List.of();
+
     @Override
-    public void run() {
-        if (listen == null) {
-            throw new ParameterException(spec.commandLine(), "missing --listen HOST:PORT (e.g. 127.0.0.1:7070)");
+    public Integer call() throws Exception {
+        if (listen != null && redis != null) {
+            throw new ParameterException(spec.commandLine(), "either --listen or --redis, not both");
         }
+        if (redis != null) {
+            return redisNode();
+        }
+        if (listen == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "missing --listen HOST:PORT (e.g. 127.0.0.1:7070) or --redis URL");
+        }
+        listen();
+        return 0;
+    }
+
+    private int redisNode() throws Exception {
+        RedisNodeOptions.Builder b = RedisNodeOptions.builder().url(redis).namespace(namespace)
+                .claimIdle(Duration.ofMillis((long) (claimIdle * 1000)));
+        if (tlsCa != null) {
+            b.sslContext(RedisTls.trusting(tlsCa));
+        }
+        if (name != null) {
+            b.name(name);
+        }
+        if (workers != null) {
+            b.workers(workers);
+        }
+        if (prefetch != null) {
+            b.prefetch(prefetch);
+        }
+        allow.forEach(b::allowClasses);
+        return RedisNode.run(b.build());
+    }
+
+    private void listen() {
         WorkerServerOptions.Builder b = WorkerServerOptions.builder();
         PrintWriter err = spec.commandLine().getErr();
         try {
