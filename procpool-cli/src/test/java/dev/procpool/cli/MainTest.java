@@ -89,8 +89,7 @@ class MainTest {
     void unknownSubcommandWithNothingSimilarListsTheKnownOnes() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString()).startsWith(
-                "procpool: unknown subcommand 'frobnicate' (known ones: version, demo, run, worker-server, log-server, help)
-");
+                "procpool: unknown subcommand 'frobnicate' (known ones: version, demo, run, worker-server, log-server, help)\n");
     }
 
     @Test
