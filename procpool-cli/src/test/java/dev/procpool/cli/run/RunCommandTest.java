@@ -160,7 +160,7 @@ class RunCommandTest {
 
     @Test
     void jsonSummaryAndTotalTimeout() throws Exception {
-        Outcome o = run("--json", "--total-timeout", "1s", "-j", "2", "sleep", ":::", "0", "30");
+        Outcome o = run("--json", "--total-timeout", "3s", "-j", "2", "sleep", ":::", "0", "30");
         assertThat(o.exit()).isEqualTo(1);
         assertThat(o.out()).startsWith("{\"jobs\":2,\"succeeded\":1,").contains("\"killed\":1");
     }
