@@ -58,6 +58,8 @@ final class RemoteEngine extends Engine {
     private final Listener listener;
     private final String where;
     private final FrameChannel channel = new FrameChannel();
+    /** The remote worker's SLF4J events, relayed by the server like any frame from the worker. */
+    private final dev.procpool.internal.logs.LogRouter logs;
     private volatile Socket socket;
     private volatile long pid = -1;
     private volatile long taskThreadId = -1;
@@ -73,6 +75,7 @@ final class RemoteEngine extends Engine {
     private List<String> stderrTail = List.of();
 
     RemoteEngine(String name, long workerId, WorkerOptions options, ClassLoader loader, Listener listener) {
+        this.logs = new dev.procpool.internal.logs.LogRouter(name, options.logSink());
         this.name = name;
         this.workerId = workerId;
         this.options = options;
@@ -235,6 +238,7 @@ final class RemoteEngine extends Engine {
                         }
                         listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
                     }
+                    case Frames.LOG -> logs.deliver(f.id, f.payload);
                     case Frames.PONG -> {
                         // lastReceived is all a heartbeat needs
                     }

@@ -50,6 +50,26 @@ class RemoteWorkerTest {
     }
 
     @Test
+    void aRemoteWorkersSlf4jEventsComeHomeThroughTheServer() throws Exception {
+        java.util.concurrent.BlockingQueue<dev.procpool.logs.LogEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (WorkerServer server = WorkerServer.spawn(serverOptions())) {
+            WorkerOptions options = remote(server).toBuilder().logSink(events::add).build();
+            Worker<String> w = Workers.start(WorkerType.REMOTE, () -> {
+                org.slf4j.LoggerFactory.getLogger("remote.task").warn("hello from {}", "afar");
+                return "done";
+            }, options);
+
+            assertThat(w.await(Deadlines.LONG)).isTrue();
+            assertThat(w.result()).isEqualTo("done");
+            dev.procpool.logs.LogEvent e = events.poll(Deadlines.LONG.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(e).as("the remote worker's SLF4J event").isNotNull();
+            assertThat(e.logger()).isEqualTo("remote.task");
+            assertThat(e.message()).isEqualTo("hello from afar");
+            assertThat(e.worker()).isEqualTo(w.name());
+        }
+    }
+
+    @Test
     void oneShotRemoteWorkerRunsInAProcessOfTheServerAndReportsItsRealPid() throws Exception {
         try (WorkerServer server = WorkerServer.spawn(serverOptions())) {
             Worker<Long> w = Workers.start(WorkerType.REMOTE, () -> ProcessHandle.current().pid(), remote(server));
