@@ -427,7 +427,7 @@ class MultitoolsSeedTest {
     }
     // end::logger[]
 
-    static class Busy extends Agent {
+    static class Reporter extends Agent {
         @Override
         protected void run() {
             for (int i = 1; i <= 3; i++) {
@@ -441,7 +441,7 @@ class MultitoolsSeedTest {
         // tag::loggerSpec[]
         recorded()
                 .add(AgentSpec.of("My logger", new MyLogger()).listenTo(MyMessages.class).type(WorkerType.THREAD))
-                .add(AgentSpec.of("Worker", new Busy()))
+                .add(AgentSpec.of("Worker", new Reporter()))
                 .build()
                 .supervise();
         // end::loggerSpec[]
