@@ -54,8 +54,11 @@ final class AgentLink {
     private volatile long lastFlushNanos;
     private final Map<String, Recipient> idsCache = new HashMap<>();
     private final Map<Class<?>, int[]> listenersCache = new HashMap<>();
-    /** A notice from the supervisor, thrown at the agent's next send or receive: kind letter + reason. */
-    private volatile String undelivered;
+    /** A notice from the supervisor, thrown at the agent's next send or receive. Guarded by noticeLock. */
+    private Notice notice;
+    private final Object noticeLock = new Object();
+    /** Whether {@link #notice} is set: the send path checks it without the lock. */
+    private volatile boolean hasNotice;
     private volatile boolean closing;
     private long unflushed;
     int lastSender = Agent.SUPERVISOR_ID;
@@ -126,12 +129,15 @@ final class AgentLink {
                     case Wire.UNDELIVERABLE -> {
                         // Told once per ended agent, this way or by a send that failed at once:
                         // every send that was on its way to it brings a notice.
-                        boolean news = f.id < 0 || f.id >= dir.size() || told.getAndSet((int) f.id, 1) == 0;
-                        if (f.id >= 0 && f.id < dir.size()) {
-                            ended.set((int) f.id, 1);
+                        int about = f.id >= 0 && f.id < dir.size() ? (int) f.id : -1;
+                        if (about >= 0) {
+                            ended.set(about, 1);
                         }
-                        if (news && undelivered == null) {
-                            undelivered = (f.id < 0 ? "L" : "U") + new String(f.payload, StandardCharsets.UTF_8);
+                        synchronized (noticeLock) {
+                            if ((about < 0 || told.getAndSet(about, 1) == 0) && notice == null) {
+                                notice = new Notice(about, new String(f.payload, StandardCharsets.UTF_8));
+                                hasNotice = true;
+                            }
                         }
                     }
                     default -> throw new IOException("unexpected frame type " + f.type + " from the supervisor");
@@ -174,11 +180,22 @@ final class AgentLink {
     }
 
     private void checkUndelivered() {
-        String u = undelivered;
-        if (u != null) {
-            undelivered = null;
-            throw u.charAt(0) == 'L' ? new NoListenerException(u.substring(1)) : new UndeliverableException(u.substring(1));
+        if (!hasNotice) {
+            return;
         }
+        Notice n;
+        synchronized (noticeLock) {
+            n = notice;
+            notice = null;
+            hasNotice = false;
+        }
+        if (n != null) {
+            throw n.about < 0 ? new NoListenerException(n.reason) : new UndeliverableException(n.reason);
+        }
+    }
+
+    /** A send found undeliverable by the supervisor: about which agent (-1: LISTENERS), and why. */
+    private record Notice(int about, String reason) {
     }
 
     /** One message taken from a MESSAGE frame (a slice of its payload), or TERM (no bytes). */
@@ -234,8 +251,14 @@ final class AgentLink {
                     }
                 }
                 if (live == 0) {
-                    for (int t : ids) {
-                        told.set(t, 1);
+                    synchronized (noticeLock) { // this exception tells it: drop a notice saying the same
+                        for (int t : ids) {
+                            told.set(t, 1);
+                        }
+                        if (notice != null && contains(ids, notice.about())) {
+                            notice = null;
+                            hasNotice = false;
+                        }
                     }
                     throw new UndeliverableException("cannot send a " + message.getClass().getName() + " to agent "
                             + dir.describe(ids[0]) + (ids.length > 1 ? " and the others of " + to : "")

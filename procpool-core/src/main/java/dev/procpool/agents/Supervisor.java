@@ -142,7 +142,7 @@ public final class Supervisor {
         private final List<byte[]> agentBytes;
         private final Directory dir = new Directory(specs);
         private final String secret = newSecret();
-        private final LinkedBlockingQueue<Object[]> events = new LinkedBlockingQueue<>();
+        private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
         private final int n = specs.size();
         // Per agent, only on the supervising thread:
         private final Worker<?>[] workers = new Worker<?>[n];
@@ -164,7 +164,7 @@ public final class Supervisor {
 
         @Override
         public void readerEnded(int id, int inc) {
-            events.add(new Object[] {"reader", id, inc, null});
+            events.add(new Event(false, id, inc, null));
         }
 
         void go(long timeoutNanos) throws InterruptedException, TimeoutException {
@@ -182,7 +182,7 @@ public final class Supervisor {
                 }
                 maybeTerm();
                 while (remaining() > 0) {
-                    Object[] ev;
+                    Event ev;
                     if (timeoutNanos < 0) {
                         ev = events.take();
                     } else {
@@ -252,20 +252,20 @@ public final class Supervisor {
                 return;
             }
             workers[id] = w;
-            w.future().whenComplete((v, e) -> events.add(new Object[] {"worker", id, inc, e == null ? null : unwrap(e)}));
+            w.future().whenComplete((v, e) -> events.add(new Event(true, id, inc, e == null ? null : unwrap(e))));
         }
 
-        private void handle(Object[] ev) {
-            int id = (Integer) ev[1];
-            int inc = (Integer) ev[2];
+        private void handle(Event ev) {
+            int id = ev.id();
+            int inc = ev.incarnation();
             if (inc != incarnation[id] || finished[id]) {
                 return; // an older incarnation's late news
             }
-            if (ev[0].equals("reader")) {
+            if (!ev.worker()) {
                 readerDone[id] = true;
             } else {
                 workerDone[id] = true;
-                Throwable error = (Throwable) ev[3];
+                Throwable error = ev.error();
                 if (error != null || failure != null) {
                     // the worker is gone: its connection has nothing more to say
                     router.disconnect(router.slot(id));
@@ -393,6 +393,13 @@ public final class Supervisor {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * An agent incarnation's worker ended ({@code worker}, with its error or null), or its
+     * connection's reader did: an agent has ended once both have.
+     */
+    private record Event(boolean worker, int id, int incarnation, Throwable error) {
     }
 
     private static Throwable unwrap(Throwable e) {

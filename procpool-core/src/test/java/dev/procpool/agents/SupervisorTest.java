@@ -398,4 +398,52 @@ class SupervisorTest {
                 .build().supervise(Deadlines.LONG);
         assertThat(printed).containsExactly("multiplier: 7006652");
     }
+
+    static final class BigSender extends Agent {
+        @Override
+        protected void run() {
+            byte[] big = new byte[3 << 20];
+            big[big.length - 1] = 7;
+            send(ids("sizer"), "small before");
+            send(ids("sizer"), big);
+            send(ids("sizer"), "small after");
+        }
+    }
+
+    static final class Sizer extends Agent {
+        @Override
+        protected void run() throws Exception {
+            Object a = nextMessage();
+            byte[] big = (byte[]) nextMessage();
+            Object c = nextMessage();
+            send(Recipient.SUPERVISOR, a + " " + big.length + " " + big[big.length - 1] + " " + c);
+        }
+    }
+
+    @Test
+    void aMessageOfSeveralMegabytesTravelsInOrderBetweenSmallOnes() throws Exception {
+        supervisor().add(AgentSpec.of("sizer", new Sizer()), AgentSpec.of("big", new BigSender()))
+                .build().supervise(Deadlines.LONG);
+        assertThat(toSupervisor).containsExactly("small before " + (3 << 20) + " 7 small after");
+    }
+
+    @Test
+    void interruptingTheSupervisingThreadStopsEveryAgent() throws Exception {
+        Supervisor s = supervisor().add(AgentSpec.of("waiter", new Waiter())).build();
+        java.util.concurrent.atomic.AtomicReference<Throwable> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                s.supervise(Deadlines.LONG);
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+        t.start();
+        org.awaitility.Awaitility.await().atMost(Deadlines.LONG).until(() -> !toSupervisor.isEmpty());
+        t.interrupt();
+        t.join(Deadlines.LONG.toMillis());
+        assertThat(t.isAlive()).isFalse();
+        assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        assertThat(LeakCheck.isRunning((Long) toSupervisor.get(0))).isFalse();
+    }
 }

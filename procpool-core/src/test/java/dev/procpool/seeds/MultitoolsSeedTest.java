@@ -41,10 +41,6 @@ class MultitoolsSeedTest {
         OUT.clear();
     }
 
-    static int op(int argOne, int argTwo) {
-        return argOne * argTwo;
-    }
-
     @Test
     void processList() throws Exception {
         // tag::processList[]
@@ -431,7 +427,7 @@ class MultitoolsSeedTest {
     }
     // end::logger[]
 
-    static class Worker extends Agent {
+    static class Reporter extends Agent {
         @Override
         protected void run() {
             for (int i = 1; i <= 3; i++) {
@@ -445,7 +441,7 @@ class MultitoolsSeedTest {
         // tag::loggerSpec[]
         recorded()
                 .add(AgentSpec.of("My logger", new MyLogger()).listenTo(MyMessages.class).type(WorkerType.THREAD))
-                .add(AgentSpec.of("Worker", new Worker()))
+                .add(AgentSpec.of("Worker", new Reporter()))
                 .build()
                 .supervise();
         // end::loggerSpec[]
