@@ -52,6 +52,7 @@ class LogServerTest {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         serverLogger = ctx.getLogger(LogServer.class);
         serverLogger.setAdditive(false); // the refusals below are expected: keep them off the console
+        serverLogger.setLevel(ch.qos.logback.classic.Level.WARN);
         serverLog.setContext(ctx);
         serverLog.start();
         serverLogger.addAppender(serverLog);
@@ -66,6 +67,7 @@ class LogServerTest {
         server.close();
         serverLogger.detachAppender(serverLog);
         serverLogger.setAdditive(true);
+        serverLogger.setLevel(null);
     }
 
     private List<String> serverWarnings() {

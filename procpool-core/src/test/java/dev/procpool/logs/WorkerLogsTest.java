@@ -134,8 +134,8 @@ class WorkerLogsTest {
         assertThat(own.await(Deadlines.LONG)).isTrue();
         assertThat(own.result()).isEqualTo("done");
         assertThat(none).isEmpty();
-        // the worker's logback, configured by the logback-test.xml on its classpath (WARN and up, stderr)
-        assertThat(stderr).anyMatch(l -> l.contains("WARN  [] test.worker.logs - careful"))
+        // the worker's logback, configured by the logback-test.xml on its classpath (ERROR, stderr)
+        assertThat(stderr).anyMatch(l -> l.contains("ERROR [] test.worker.logs - fluent 3"))
                 .noneMatch(l -> l.contains("hello"));
     }
 
