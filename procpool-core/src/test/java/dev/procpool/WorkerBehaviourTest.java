@@ -22,8 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The uniform API, proven uniform: every test here runs on a thread worker and on a process
- * worker and expects the same observable behaviour.
+ * The uniform API, proven uniform: every test here runs on a thread worker, a process worker and
+ * a remote worker (through a worker-server on 127.0.0.1) and expects the same observable behaviour.
  */
 @ExtendWith(LeakCheck.class)
 class WorkerBehaviourTest {
