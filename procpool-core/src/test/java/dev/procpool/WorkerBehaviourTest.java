@@ -22,23 +22,39 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The uniform API, proven uniform: every test here runs on a thread worker and on a process
- * worker and expects the same observable behaviour.
+ * The uniform API, proven uniform: every test here runs on a thread worker, a process worker and
+ * a remote worker (through a worker-server on 127.0.0.1) and expects the same observable behaviour.
  */
 @ExtendWith(LeakCheck.class)
 class WorkerBehaviourTest {
 
-    private static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
+    /** Serves the REMOTE cases: a worker-server in this JVM, one per test (so nothing outlives it). */
+    private dev.procpool.remote.WorkerServer server;
+    /** Quiet options; they carry the server's address, which local kinds ignore. */
+    private WorkerOptions quiet;
+
+    @org.junit.jupiter.api.BeforeEach
+    void startServer() throws Exception {
+        server = dev.procpool.remote.WorkerServer.start(dev.procpool.remote.WorkerServerOptions.builder()
+                .token("behaviour-test-token-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .output(OutputHandler.discard()).log(line -> { }).build());
+        quiet = WorkerOptions.builder().output(OutputHandler.discard()).remote(server.remoteOptions().build()).build();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stopServer() {
+        server.close();
+    }
 
     static int square(int x) {
         return x * x;
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void oneShotWorkerReturnsItsResult(WorkerType type) throws Exception {
         int base = 40;
-        Worker<Integer> w = Workers.start(type, () -> base + 2, QUIET);
+        Worker<Integer> w = Workers.start(type, () -> base + 2, quiet);
 
         assertThat(w.await(Deadlines.LONG)).isTrue();
         assertThat(w.state()).isEqualTo(WorkerState.COMPLETED);
@@ -51,10 +67,10 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void workerIsStartedAndIdentifiedAsSoonAsItIsCreated(WorkerType type) throws Exception {
         Worker<String> w = Workers.start(type, Misbehave.hang(),
-                QUIET.toBuilder().name("identified").build());
+                quiet.toBuilder().name("identified").build());
         try {
             assertThat(w.name()).isEqualTo("identified");
             assertThat(w.type()).isEqualTo(type);
@@ -79,19 +95,19 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void defaultNameSaysKindAndId(WorkerType type) throws Exception {
-        Worker<Integer> w = Workers.start(type, () -> 1, QUIET);
+        Worker<Integer> w = Workers.start(type, () -> 1, quiet);
         w.await(Deadlines.LONG);
         assertThat(w.name()).isEqualTo(type.name().toLowerCase() + "-" + w.id());
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void taskExceptionKeepsClassMessageWorkerStackAndCauses(WorkerType type) throws Exception {
         Worker<Object> w = Workers.start(type, () -> {
             throw new IllegalStateException("outer", new java.io.IOException("inner"));
-        }, QUIET);
+        }, quiet);
 
         assertThat(w.await(Deadlines.LONG)).isTrue();
         assertThat(w.state()).isEqualTo(WorkerState.FAILED);
@@ -108,11 +124,11 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void unserializableExceptionStillReportsClassMessageStackAndCause(WorkerType type) throws Exception {
         Worker<Object> w = Workers.start(type, () -> {
             throw new Misbehave.UnserializableException("cannot travel", new ArithmeticException("root"));
-        }, QUIET);
+        }, quiet);
 
         assertThat(w.await(Deadlines.LONG)).isTrue();
         Throwable error = w.error().orElseThrow();
@@ -122,7 +138,7 @@ class WorkerBehaviourTest {
         assertThat(error.getCause()).hasMessage("root");
         assertThat(error.getStackTrace()).anySatisfy(f ->
                 assertThat(f.getClassName()).startsWith(WorkerBehaviourTest.class.getName()));
-        if (type == WorkerType.PROCESS) {
+        if (type != WorkerType.THREAD) { // a process, local or remote
             assertThat(error).isInstanceOf(RemoteThrowable.class)
                     .hasToString(Misbehave.UnserializableException.class.getName() + ": cannot travel");
         }
@@ -133,12 +149,12 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void unserializableTaskIsRefusedAtSubmitNamingTheClass(WorkerType type) {
         Misbehave.Opaque opaque = new Misbehave.Opaque();
         int before = LeakCheck.liveDescendants().size();
 
-        assertThatThrownBy(() -> Workers.start(type, opaque::toString, QUIET))
+        assertThatThrownBy(() -> Workers.start(type, opaque::toString, quiet))
                 .isInstanceOf(TaskNotSerializableException.class)
                 .hasMessageContaining(Misbehave.Opaque.class.getName())
                 .extracting(e -> ((TaskNotSerializableException) e).offendingClass())
@@ -147,10 +163,10 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void unserializableResultFailsThatCallAndTheWorkerGoesOn(WorkerType type) throws Exception {
         try (PersistentWorker<Integer, Object> w = Workers.persistent(type,
-                (Integer x) -> x == 1 ? new Misbehave.Opaque() : x, QUIET)) {
+                (Integer x) -> x == 1 ? new Misbehave.Opaque() : x, quiet)) {
             w.enqueue(1);
             w.enqueue(2);
 
@@ -164,9 +180,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void unserializableArgumentIsRefusedAtEnqueue(WorkerType type) throws Exception {
-        try (PersistentWorker<Object, String> w = Workers.persistent(type, (Object x) -> "ok", QUIET)) {
+        try (PersistentWorker<Object, String> w = Workers.persistent(type, (Object x) -> "ok", quiet)) {
             assertThatThrownBy(() -> w.enqueue(new Misbehave.ExplodesWhenWritten()))
                     .isInstanceOf(TaskNotSerializableException.class)
                     .hasMessageContaining(Misbehave.Opaque.class.getName());
@@ -177,9 +193,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void persistentWorkerAnswersInOrderAndCountsItsCalls(WorkerType type) throws Exception {
-        PersistentWorker<Integer, Integer> w = Workers.persistent(type, WorkerBehaviourTest::square, QUIET);
+        PersistentWorker<Integer, Integer> w = Workers.persistent(type, WorkerBehaviourTest::square, quiet);
         for (int i = 0; i < 100; i++) {
             w.enqueue(i);
         }
@@ -197,9 +213,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void aFailedCallDoesNotStopThePersistentWorker(WorkerType type) throws Exception {
-        try (PersistentWorker<Integer, Integer> w = Workers.persistent(type, Misbehave.failOnOdd(), QUIET)) {
+        try (PersistentWorker<Integer, Integer> w = Workers.persistent(type, Misbehave.failOnOdd(), quiet)) {
             for (int i = 0; i < 4; i++) {
                 w.enqueue(i);
             }
@@ -221,9 +237,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void nextResultTimesOutWhenNothingIsReady(WorkerType type) throws Exception {
-        try (PersistentWorker<Integer, Integer> w = Workers.persistent(type, WorkerBehaviourTest::square, QUIET)) {
+        try (PersistentWorker<Integer, Integer> w = Workers.persistent(type, WorkerBehaviourTest::square, quiet)) {
             assertThatThrownBy(() -> w.nextResult(Duration.ZERO)).isInstanceOf(TimeoutException.class);
             assertThatThrownBy(() -> w.nextResult(Duration.ofMillis(50))).isInstanceOf(TimeoutException.class);
             w.enqueue(3);
@@ -232,9 +248,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void terminateInterruptsAHungTask(WorkerType type) throws Exception {
-        Worker<String> w = Workers.start(type, Misbehave.hang(), QUIET);
+        Worker<String> w = Workers.start(type, Misbehave.hang(), quiet);
         org.awaitility.Awaitility.await().atMost(Deadlines.LONG).until(() -> w.state() == WorkerState.RUNNING);
 
         w.terminate(Deadlines.LONG);
@@ -249,9 +265,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void terminateStopsATaskThatIgnoresInterrupts(WorkerType type) throws Exception {
-        Worker<String> w = Workers.start(type, Misbehave.spinIgnoringInterrupts(), QUIET);
+        Worker<String> w = Workers.start(type, Misbehave.spinIgnoringInterrupts(), quiet);
         org.awaitility.Awaitility.await().atMost(Deadlines.LONG).until(() -> w.state() == WorkerState.RUNNING);
         long pid = w.pid();
 
@@ -260,7 +276,7 @@ class WorkerBehaviourTest {
         assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
         assertThat(w.isAlive()).isFalse();
         String description = w.exit().orElseThrow().description();
-        if (type == WorkerType.PROCESS) {
+        if (type != WorkerType.THREAD) { // a process, local or remote
             assertThat(LeakCheck.isRunning(pid)).isFalse();
             assertThat(w.exit().orElseThrow().signal()).isIn("SIGTERM", "SIGKILL");
             assertThat(description).contains("killed by SIG");
@@ -270,9 +286,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void killStopsAtOnce(WorkerType type) throws Exception {
-        Worker<String> w = Workers.start(type, Misbehave.spinIgnoringInterrupts(), QUIET);
+        Worker<String> w = Workers.start(type, Misbehave.spinIgnoringInterrupts(), quiet);
         org.awaitility.Awaitility.await().atMost(Deadlines.LONG).until(() -> w.state() == WorkerState.RUNNING);
 
         w.kill();
@@ -280,20 +296,20 @@ class WorkerBehaviourTest {
         assertThat(w.await(Deadlines.SHORT)).isTrue();
         assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
         assertThat(w.exit().orElseThrow().description()).contains("kill()");
-        if (type == WorkerType.PROCESS) {
+        if (type != WorkerType.THREAD) { // a process, local or remote
             assertThat(w.exit().orElseThrow().signal()).isEqualTo("SIGKILL");
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void terminateFailsTheCallsNotYetAnswered(WorkerType type, @TempDir Path dir) throws Exception {
         String started = dir.resolve("started").toString();
         PersistentWorker<Long, Long> w = Workers.persistent(type, (Long ms) -> {
             Files.createFile(Path.of(started + ms));
             Thread.sleep(ms);
             return ms;
-        }, QUIET);
+        }, quiet);
         w.enqueue(0L);
         w.enqueue(Long.MAX_VALUE);
         w.enqueue(1L);
@@ -311,9 +327,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void closeLetsQueuedCallsFinish(WorkerType type) throws Exception {
-        PersistentWorker<Integer, Integer> w = Workers.persistent(type, WorkerBehaviourTest::square, QUIET);
+        PersistentWorker<Integer, Integer> w = Workers.persistent(type, WorkerBehaviourTest::square, quiet);
         for (int i = 0; i < 10; i++) {
             w.enqueue(i);
         }
@@ -326,19 +342,19 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void closeTerminatesWhatOutlivesTheCloseTimeout(WorkerType type) throws Exception {
         Worker<String> w = Workers.start(type, Misbehave.hang(),
-                QUIET.toBuilder().closeTimeout(Duration.ofMillis(100)).grace(Deadlines.GRACE).build());
+                quiet.toBuilder().closeTimeout(Duration.ofMillis(100)).grace(Deadlines.GRACE).build());
         w.close();
         assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
         assertThat(w.exit().orElseThrow().description()).contains("close()");
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void restartReplacesThePersistentWorkerAndKeepsTheObject(WorkerType type) throws Exception {
-        PersistentWorker<Integer, Long> w = Workers.persistent(type, (Integer x) -> ProcessHandle.current().pid(), QUIET);
+        PersistentWorker<Integer, Long> w = Workers.persistent(type, (Integer x) -> ProcessHandle.current().pid(), quiet);
         w.enqueue(1);
         long firstPid = w.nextResult(Deadlines.LONG);
         long firstThread = w.threadId().orElseThrow();
@@ -350,7 +366,7 @@ class WorkerBehaviourTest {
         w.enqueue(3);
         long secondPid = w.nextResult(Deadlines.LONG);
         w.nextResult(Deadlines.LONG);
-        if (type == WorkerType.PROCESS) {
+        if (type != WorkerType.THREAD) { // a process, local or remote
             assertThat(secondPid).isNotEqualTo(firstPid);
             assertThat(LeakCheck.isRunning(firstPid)).isFalse();
         } else {
@@ -362,9 +378,9 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = WorkerType.class, names = {"THREAD", "PROCESS"})
+    @EnumSource(WorkerType.class)
     void restartRunsAOneShotTaskAgain(WorkerType type) throws Exception {
-        Worker<Long> w = Workers.start(type, System::nanoTime, QUIET);
+        Worker<Long> w = Workers.start(type, System::nanoTime, quiet);
         w.await(Deadlines.LONG);
         long first = w.result();
 

@@ -227,8 +227,17 @@ public final class RemoteServer implements AutoCloseable {
             log.accept("refused connection from " + peer + ": " + reason);
             try {
                 RemoteWire.write(out, Frames.REFUSE, 0, reason.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException ignored) {
-                // it may have hung up already
+                // Closing with unread input makes the kernel send a reset, which can overtake the
+                // REFUSE: end our side, then read (a little, briefly) what the peer still sends.
+                socket.shutdownOutput();
+                socket.setSoTimeout(1000);
+                InputStream in = socket.getInputStream();
+                byte[] sink = new byte[8192];
+                for (int total = 0, n; total < 64 * 1024 && (n = in.read(sink)) > 0; total += n) {
+                    // discarded
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // it may have hung up already (and a TLS socket may not half-close)
             }
         }
 
