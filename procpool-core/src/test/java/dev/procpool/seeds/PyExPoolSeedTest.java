@@ -82,9 +82,9 @@ class PyExPoolSeedTest {
     @Test
     void failoverExample() throws Exception {
         // tag::failover[]
-        // No signal handlers are needed: on SIGTERM, SIGINT, SIGHUP or System.exit the JVM's shutdown
-        // stops the job hosts and with them every job and its children; on SIGKILL of this JVM the hosts
-        // notice within milliseconds and do the same. To stop everything explicitly:
+        // No signal handlers are needed: however this JVM ends (SIGTERM, SIGINT, SIGHUP, System.exit,
+        // a crash, even SIGKILL), procpool's reaper process kills every job it started and their
+        // children within milliseconds. To stop everything explicitly:
         JobPool execpool = JobPool.builder().slots(2).build();
         JobHandle endless = execpool.submit(Job.builder("sleep", "600").build());
         List<Job> neverStarted = execpool.shutdownNow();  // kills running jobs' process trees
