@@ -247,6 +247,8 @@ final class RemoteEngine extends Engine {
                         listener.bye(this, f.id);
                     }
                     case Frames.CLASS_REQUEST -> sendClass(f.id, new String(f.payload, StandardCharsets.UTF_8));
+                    case Frames.R_OUTPUT -> output(f.id == 1 ? dev.procpool.OutputHandler.Source.STDOUT
+                            : dev.procpool.OutputHandler.Source.STDERR, new String(f.payload, StandardCharsets.UTF_8));
                     case Frames.R_EXITED -> {
                         decodeExit(new RemoteWire.Raw(f.type, f.id, f.payload));
                         exitReported = true;
@@ -276,6 +278,16 @@ final class RemoteEngine extends Engine {
         String signal = exitCode.isPresent() ? Signals.fromExitCode(exitCode.getAsInt()) : null;
         boolean clean = bye && exitCode.isPresent() && exitCode.getAsInt() == 0 && problem == null;
         listener.exited(this, new ExitInfo(clean, exitCode, signal, stderrTail, problem, problemCause, false));
+    }
+
+    /** A line the remote worker wrote, handled as a local worker's would be. */
+    private void output(dev.procpool.OutputHandler.Source source, String line) {
+        try {
+            options.output().onLine(name, source, line);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(RemoteEngine.class)
+                    .warn("output handler threw on a line from worker {}; the line is dropped", name, e);
+        }
     }
 
     /**

@@ -297,8 +297,8 @@ public final class RemoteServer implements AutoCloseable {
                 Process p = pb.start();
                 process = p;
                 p.getOutputStream().close(); // no preload: every frame comes over the connection
-                OutputPump stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, output);
-                OutputPump stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, output);
+                OutputPump stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, this::outputLine);
+                OutputPump stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, this::outputLine);
                 stdout.start();
                 stderr.start();
                 info.accept("connection from " + peer + ": started worker '" + name + "' (pid " + p.pid() + ")");
@@ -324,12 +324,19 @@ public final class RemoteServer implements AutoCloseable {
                 FrameChannel w = new FrameChannel(child);
                 toWorker = w;
                 FrameChannel c = new FrameChannel(socket);
-                toController = c;
                 Buf st = new Buf(256);
                 st.writeLong(p.pid());
                 st.writeLong(tid);
                 st.writeString(LaunchCommand.toShell(options, cmd));
-                c.send(Frames.R_STARTED, 0, st.array(), 0, st.size(), true);
+                synchronized (this) {
+                    c.send(Frames.R_STARTED, 0, st.array(), 0, st.size(), true);
+                    // lines written before the worker connected follow STARTED, in order
+                    for (Object[] line : earlyOutput) {
+                        sendLine(c, (OutputHandler.Source) line[0], (String) line[1]);
+                    }
+                    earlyOutput.clear();
+                    toController = c;
+                }
                 Thread relay = new Thread(() -> relayToController(w, c, p, stdout, stderr),
                         "procpool-server-relay-" + n);
                 relay.setDaemon(true);
@@ -344,6 +351,34 @@ public final class RemoteServer implements AutoCloseable {
         }
 
         private volatile long lastTid;
+        /** Output lines from before STARTED went out (guarded by this). */
+        private final List<Object[]> earlyOutput = new ArrayList<>();
+
+        /**
+         * A line of the worker's output: to the server's own handler, and to the controller, whose
+         * {@code WorkerOptions.output} gets it as from a local worker.
+         */
+        private void outputLine(String worker, OutputHandler.Source source, String line) {
+            try {
+                output.onLine(worker, source, line);
+            } finally {
+                synchronized (this) {
+                    FrameChannel c = toController;
+                    if (c == null) {
+                        if (earlyOutput.size() < 1000) {
+                            earlyOutput.add(new Object[] {source, line});
+                        }
+                    } else {
+                        sendLine(c, source, line);
+                    }
+                }
+            }
+        }
+
+        private void sendLine(FrameChannel c, OutputHandler.Source source, String line) {
+            byte[] b = line.getBytes(StandardCharsets.UTF_8);
+            c.send(Frames.R_OUTPUT, source == OutputHandler.Source.STDOUT ? 1 : 2, b, 0, b.length, true);
+        }
 
         /** Accepts the worker's connection; strangers without the secret are refused and skipped. */
         private Socket acceptChild(ServerSocket local, long workerId, String secret) throws IOException {

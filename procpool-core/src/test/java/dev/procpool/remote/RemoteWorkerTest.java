@@ -91,6 +91,23 @@ class RemoteWorkerTest {
     }
 
     @Test
+    void aRemoteWorkersOutputReachesTheControllersHandlerTaggedWithItsName() throws Exception {
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (WorkerServer server = WorkerServer.start(serverOptions())) {
+            WorkerOptions options = remote(server).toBuilder().name("talker")
+                    .output((worker, source, line) -> lines.add(worker + " " + source + " " + line)).build();
+            Worker<Integer> w = Workers.start(WorkerType.REMOTE, () -> {
+                System.out.println("to stdout");
+                System.err.println("to stderr");
+                return 1;
+            }, options);
+            assertThat(w.await(Deadlines.LONG)).isTrue();
+            await().atMost(Deadlines.SHORT).until(() -> lines.size() >= 2);
+            assertThat(lines).contains("talker STDOUT to stdout", "talker STDERR to stderr");
+        }
+    }
+
+    @Test
     void persistentRemoteWorkerAppliesItsFunctionToEachArgumentInOrder() throws Exception {
         try (WorkerServer server = WorkerServer.start(serverOptions())) {
             PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.REMOTE, (Integer x) -> x * x,

@@ -57,6 +57,8 @@ public final class Frames {
     public static final byte CLASS_REQUEST = 37;
     /** controller -> worker, relayed: the class bytes for a CLASS_REQUEST (empty: not found). */
     public static final byte CLASS_BYTES = 38;
+    /** server -> controller: one line of the worker's stdout (id 1) or stderr (id 2). */
+    public static final byte R_OUTPUT = 39;
 
     // ERROR payload kinds
     /** The task or function threw. */
