@@ -81,7 +81,7 @@ for line in lines:
     if line.startswith(mark):
         skipping = True
         continue
-    if skipping and line.startswith("<!-- appended:"):
+    if skipping and line.startswith(("<!-- appended:", "<!-- begin:")):
         skipping = False
     if not skipping:
         kept.append(line)

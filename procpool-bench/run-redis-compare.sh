@@ -56,7 +56,7 @@ import sys
 path, mark = sys.argv[1], sys.argv[2]
 lines = open(path).read().split("\n")
 start = lines.index(mark)
-end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("<!-- appended:")), len(lines))
+end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(("<!-- appended:", "<!-- begin:"))), len(lines))
 open(path, "w").write("\n".join(lines[:start] + lines[end:]).rstrip("\n") + "\n")
 PY
 fi
