@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +42,27 @@ final class OutputPump implements Runnable {
         thread.start();
     }
 
-    /** Waits for the stream's end (the child exited), at most {@code millis}. */
+    /**
+     * Waits for the stream's end (the child exited), at most {@code millis}, even if the caller is
+     * interrupted meanwhile (the flag is kept): the tail is what explains a death, such as the
+     * JVM's crash banner, and an I/O thread that was interrupted while its worker was being stopped
+     * must still read it to the end.
+     */
     void join(long millis) {
-        try {
-            thread.join(Math.max(1, millis));
-        } catch (InterruptedException e) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

@@ -60,6 +60,8 @@ final class ProcessEngine extends Engine {
     private final ServerSocketChannel server;
     private volatile SocketChannel handshaking;
     private final List<String> command;
+    /** When the process was started: a crash report older than this is another process's. */
+    private final long startedMillis = System.currentTimeMillis();
     private final ClassDataSharing.Plan cds;
     private final FrameChannel channel = new FrameChannel();
     private final dev.procpool.internal.logs.LogRouter logs;
@@ -466,6 +468,48 @@ final class ProcessEngine extends Engine {
         return null;
     }
 
+    /**
+     * The same sentence from the JVM's crash report file, for when the banner never reached a pipe
+     * (seen on a loaded machine with a JVM that crashed before it connected: the report was written,
+     * the banner was not): {@code -XX:ErrorFile} if the command sets it, else
+     * {@code hs_err_pid<pid>.log} in the working directory or the temporary directory, written
+     * since the worker started.
+     */
+    static String crashReport(long pid, List<String> command, java.nio.file.Path workingDirectory, long sinceMillis) {
+        List<java.nio.file.Path> candidates = new java.util.ArrayList<>();
+        String name = "hs_err_pid" + pid + ".log";
+        for (String arg : command) {
+            if (arg.startsWith("-XX:ErrorFile=")) {
+                String file = arg.substring("-XX:ErrorFile=".length()).replace("%p", Long.toString(pid))
+                        .replace("%%", "%");
+                java.nio.file.Path p = java.nio.file.Path.of(file);
+                candidates.add(p.isAbsolute() || workingDirectory == null ? p : workingDirectory.resolve(p));
+            }
+        }
+        candidates.add(workingDirectory == null ? java.nio.file.Path.of(name) : workingDirectory.resolve(name));
+        candidates.add(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), name));
+        for (java.nio.file.Path p : candidates) {
+            try {
+                if (!java.nio.file.Files.isRegularFile(p)
+                        || java.nio.file.Files.getLastModifiedTime(p).toMillis() < sinceMillis - 1000) {
+                    continue;
+                }
+                List<String> head;
+                try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(p, StandardCharsets.UTF_8)) {
+                    head = lines.limit(40).toList();
+                }
+                String summary = crashSummary(head, List.of());
+                if (summary != null) {
+                    return summary.contains("its crash report is") ? summary
+                            : summary + "; its crash report is " + p.toAbsolutePath();
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // unreadable: no better explanation than the exit code
+            }
+        }
+        return null;
+    }
+
     private void deliverResult(FrameChannel.Frame f) {
         Object value;
         try {
@@ -511,16 +555,23 @@ final class ProcessEngine extends Engine {
                 awaitProcessExit(TimeUnit.SECONDS.toNanos(30));
             }
         }
-        stderr.join(2000);
-        stdout.join(500);
+        // the process has exited, so both pipes are at their end unless a grandchild holds them;
+        // a loaded machine may take a while to run the pumps, and their tails explain deaths
+        stderr.join(5000);
+        stdout.join(5000);
         Controller.get().unregister(this);
         OptionalInt code = process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
         cds.exited(code.orElse(-1));
         String signal = code.isPresent() ? Signals.fromExitCode(code.getAsInt()) : null;
         boolean clean = bye && code.isPresent() && code.getAsInt() == 0 && problem == null;
         String crash = crashSummary(stdout.tail(), stderr.tail());
+        if (crash == null && code.isPresent() && code.getAsInt() != 0) {
+            crash = crashReport(process.pid(), command, options.workingDirectory().orElse(null), startedMillis);
+        }
         if (crash != null) {
-            fail(crash, null);
+            // the crash explains what was seen before it, such as a worker that never connected
+            problem = crash;
+            problemCause = null;
         }
         listener.exited(this, new ExitInfo(clean, code, signal, stderr.tail(), problem, problemCause, false));
     }

@@ -479,8 +479,8 @@ public final class RemoteServer implements AutoCloseable {
                     awaitExit(p, 10_000);
                 }
             }
-            stderr.join(2000);
-            stdout.join(500);
+            stderr.join(5000);
+            stdout.join(5000);
             try {
                 sendExit(null, p, problem, stderr.tail());
             } catch (IOException ignored) {

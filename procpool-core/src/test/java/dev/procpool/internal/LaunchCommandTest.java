@@ -51,4 +51,21 @@ class LaunchCommandTest {
                         + "its crash report is /tmp/hs_err_7457.log");
         assertThat(ProcessEngine.crashSummary(List.of("all fine"), List.of("also fine"))).isNull();
     }
+
+    @Test
+    void withoutABannerTheCrashReportFileOfThatPidExplainsTheDeath(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Files.write(dir.resolve("crash-4242.log"), List.of("#",
+                "# A fatal error has been detected by the Java Runtime Environment:", "#",
+                "#  SIGSEGV (0xb) at pc=0x1, pid=4242, tid=4243", "#", "# Problematic frame:"));
+        long since = System.currentTimeMillis() - 5_000;
+
+        assertThat(ProcessEngine.crashReport(4242, List.of("java", "-XX:ErrorFile=crash-%p.log", "Main"), dir, since))
+                .isEqualTo("the JVM crashed (SIGSEGV (0xb) at pc=0x1, pid=4242, tid=4243); its crash report is "
+                        + dir.resolve("crash-4242.log").toAbsolutePath());
+        assertThat(ProcessEngine.crashReport(4243, List.of("java", "-XX:ErrorFile=crash-%p.log", "Main"), dir, since))
+                .as("another pid's report").isNull();
+        assertThat(ProcessEngine.crashReport(4242, List.of("java", "-XX:ErrorFile=crash-%p.log", "Main"), dir,
+                System.currentTimeMillis() + 60_000)).as("a report older than the worker").isNull();
+    }
 }
