@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  * deadline. The exit is reported once, by the I/O thread, after the process has ended and its
  * stderr was read to the end, so the tail in the error message is complete.
  */
-final class ProcessEngine extends Engine {
+final class ProcessEngine extends ChannelEngine {
     /** Created only where /dev/urandom cannot be read: its set-up costs the first worker ~25 ms. */
     private static volatile SecureRandom fallbackRandom;
     private static final int PRELOAD_MAX = 60 * 1024;
@@ -63,7 +63,6 @@ final class ProcessEngine extends Engine {
     /** When the process was started: a crash report older than this is another process's. */
     private final long startedMillis = System.currentTimeMillis();
     private final ClassDataSharing.Plan cds;
-    private final FrameChannel channel = new FrameChannel();
     private final dev.procpool.internal.logs.LogRouter logs;
     private volatile Process process;
     private OutputPump stdout;
@@ -198,51 +197,6 @@ final class ProcessEngine extends Engine {
         Buf buf = new Buf(1024);
         Codecs.check(codec, what, input, buf);
         return buf;
-    }
-
-    @Override
-    void bind(Object prepared) {
-        Buf b = (Buf) prepared;
-        channel.send(Frames.BIND, 0, b.array(), 0, b.size(), true);
-    }
-
-    @Override
-    void call(long callId, Object prepared, boolean flush) {
-        Buf b = (Buf) prepared;
-        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), false);
-        if (flush) {
-            channel.flushSoon(Controller.get()::flushSoon);
-        }
-    }
-
-    @Override
-    void flush() {
-        channel.flush();
-    }
-
-    @Override
-    void flushSoon() {
-        channel.flushSoon(Controller.get()::flushSoon);
-    }
-
-    @Override
-    void cancel(long callId) {
-        channel.send(Frames.CANCEL, callId, true);
-    }
-
-    @Override
-    void recall(long callId) {
-        channel.send(Frames.RECALL, callId, true);
-    }
-
-    @Override
-    void endInput() {
-        channel.send(Frames.END_INPUT, 0, true);
-    }
-
-    @Override
-    void stop() {
-        channel.send(Frames.STOP, 0, true);
     }
 
     @Override

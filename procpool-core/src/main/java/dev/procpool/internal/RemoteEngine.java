@@ -48,7 +48,7 @@ import javax.net.ssl.SSLSocket;
  * engine as a death with "lost the connection to worker-server ..."; the server kills the worker
  * process when it loses the connection, so nothing keeps running unobserved.
  */
-final class RemoteEngine extends Engine {
+final class RemoteEngine extends ChannelEngine {
     private final String name;
     private final long workerId;
     private final WorkerOptions options;
@@ -57,7 +57,6 @@ final class RemoteEngine extends Engine {
     private final ClassLoader loader;
     private final Listener listener;
     private final String where;
-    private final FrameChannel channel = new FrameChannel();
     /** The remote worker's SLF4J events, relayed by the server like any frame from the worker. */
     private final dev.procpool.internal.logs.LogRouter logs;
     private volatile Socket socket;
@@ -347,51 +346,6 @@ final class RemoteEngine extends Engine {
 
     static Object prepare(Codec codec, String what, Object input) {
         return ProcessEngine.prepare(codec, what, input);
-    }
-
-    @Override
-    void bind(Object prepared) {
-        Buf b = (Buf) prepared;
-        channel.send(Frames.BIND, 0, b.array(), 0, b.size(), true);
-    }
-
-    @Override
-    void call(long callId, Object prepared, boolean flush) {
-        Buf b = (Buf) prepared;
-        channel.send(Frames.CALL, callId, b.array(), 0, b.size(), false);
-        if (flush) {
-            channel.flushSoon(Controller.get()::flushSoon);
-        }
-    }
-
-    @Override
-    void flush() {
-        channel.flush();
-    }
-
-    @Override
-    void flushSoon() {
-        channel.flushSoon(Controller.get()::flushSoon);
-    }
-
-    @Override
-    void cancel(long callId) {
-        channel.send(Frames.CANCEL, callId, true);
-    }
-
-    @Override
-    void recall(long callId) {
-        channel.send(Frames.RECALL, callId, true);
-    }
-
-    @Override
-    void endInput() {
-        channel.send(Frames.END_INPUT, 0, true);
-    }
-
-    @Override
-    void stop() {
-        channel.send(Frames.STOP, 0, true);
     }
 
     @Override
