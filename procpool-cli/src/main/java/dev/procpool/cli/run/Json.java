@@ -49,25 +49,8 @@ final class Json {
         if (o == null) {
             sb.append("null");
         } else if (o instanceof String s) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
+            // the log sink's encoder: RFC 8259 escapes, and valid output even for broken UTF-16
+            dev.procpool.internal.logs.Json.string(sb, s);
         } else if (o instanceof Double d) {
             sb.append(String.format(Locale.ROOT, "%.3f", d));
         } else if (o instanceof Number || o instanceof Boolean) {

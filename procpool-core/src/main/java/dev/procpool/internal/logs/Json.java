@@ -63,7 +63,7 @@ public final class Json {
      * backslash, U+0000..U+001F), and also U+2028/U+2029 and lone surrogates, so the output is
      * safe for JavaScript readers and valid UTF-8 even when the text was not.
      */
-    static void string(StringBuilder sb, String s) {
+    public static void string(StringBuilder sb, String s) {
         if (s == null) {
             sb.append("null");
             return;
