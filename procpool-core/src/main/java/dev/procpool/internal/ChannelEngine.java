@@ -1,8 +1,14 @@
 package dev.procpool.internal;
 
+import dev.procpool.Codec;
+import dev.procpool.TaskNotSerializableException;
+import dev.procpool.internal.logs.LogRouter;
 import dev.procpool.internal.protocol.Buf;
+import dev.procpool.internal.protocol.Failures;
 import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.protocol.ProtocolException;
+import java.io.ByteArrayInputStream;
 
 /**
  * An engine whose worker is at the other end of a framed channel (a local worker JVM, or one behind
@@ -11,6 +17,61 @@ import dev.procpool.internal.protocol.Frames;
  */
 abstract class ChannelEngine extends Engine {
     final FrameChannel channel = new FrameChannel();
+    final Codec codec;
+    final ClassLoader loader;
+    final Listener listener;
+    /** The worker's SLF4J events (LOG frames). */
+    final LogRouter logs;
+
+    ChannelEngine(Codec codec, ClassLoader loader, Listener listener, LogRouter logs) {
+        this.codec = codec;
+        this.loader = loader;
+        this.listener = listener;
+        this.logs = logs;
+    }
+
+    /**
+     * Handles a frame every worker may send: a result, an error, log events, a heartbeat's answer.
+     * @return false for any other type, which the caller handles (or refuses)
+     */
+    final boolean workerFrame(FrameChannel.Frame f) throws ProtocolException {
+        switch (f.type) {
+            case Frames.RESULT -> deliverResult(f);
+            case Frames.ERROR -> {
+                if (f.payload.length == 0) {
+                    throw new ProtocolException("empty ERROR payload");
+                }
+                listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
+            }
+            case Frames.LOG -> logs.deliver(f.id, f.payload);
+            case Frames.PONG -> {
+                // the time it arrived is all a heartbeat needs
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void deliverResult(FrameChannel.Frame f) {
+        Object value;
+        try {
+            value = codec.decode(new ByteArrayInputStream(f.payload), loader);
+        } catch (Exception | LinkageError e) {
+            // that call fails; the worker goes on
+            String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, new TaskNotSerializableException(
+                    "result (refused or not deserializable here)", explainUndecodable(why), e));
+            return;
+        }
+        listener.result(this, f.id, value);
+    }
+
+    /** Why a result could not be decoded, with a hint where the engine has one. */
+    String explainUndecodable(String why) {
+        return why;
+    }
 
     @Override
     void bind(Object prepared) {

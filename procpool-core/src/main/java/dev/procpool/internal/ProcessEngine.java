@@ -2,11 +2,9 @@ package dev.procpool.internal;
 
 import dev.procpool.Codec;
 import dev.procpool.OutputHandler;
-import dev.procpool.TaskNotSerializableException;
 import dev.procpool.WorkerOptions;
 import dev.procpool.WorkerStartException;
 import dev.procpool.internal.protocol.Buf;
-import dev.procpool.internal.protocol.Failures;
 import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
 import dev.procpool.internal.protocol.ProtocolException;
@@ -53,9 +51,6 @@ final class ProcessEngine extends ChannelEngine {
     private final String name;
     private final long workerId;
     private final WorkerOptions options;
-    private final Codec codec;
-    private final ClassLoader loader;
-    private final Listener listener;
     private final String secret;
     private final ServerSocketChannel server;
     private volatile SocketChannel handshaking;
@@ -63,7 +58,6 @@ final class ProcessEngine extends ChannelEngine {
     /** When the process was started: a crash report older than this is another process's. */
     private final long startedMillis = System.currentTimeMillis();
     private final ClassDataSharing.Plan cds;
-    private final dev.procpool.internal.logs.LogRouter logs;
     private volatile Process process;
     private OutputPump stdout;
     private OutputPump stderr;
@@ -76,13 +70,10 @@ final class ProcessEngine extends ChannelEngine {
 
     ProcessEngine(String name, long workerId, int incarnation, WorkerOptions options, ClassLoader loader,
             Listener listener) throws WorkerStartException {
+        super(options.codec(), loader, listener, new dev.procpool.internal.logs.LogRouter(name, options.logSink()));
         this.name = name;
         this.workerId = workerId;
         this.options = options;
-        this.codec = options.codec();
-        this.loader = loader;
-        this.listener = listener;
-        this.logs = new dev.procpool.internal.logs.LogRouter(name, options.logSink());
         byte[] s = new byte[16];
         randomBytes(s);
         this.secret = HexFormat.of().formatHex(s);
@@ -303,24 +294,14 @@ final class ProcessEngine extends ChannelEngine {
                 }
                 FrameChannel.Frame f = channel.read();
                 lastReceived = System.nanoTime();
-                switch (f.type) {
-                    case Frames.RESULT -> deliverResult(f);
-                    case Frames.ERROR -> {
-                        if (f.payload.length == 0) {
-                            throw new ProtocolException("empty ERROR payload");
-                        }
-                        listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
-                    }
-                    case Frames.LOG -> logs.deliver(f.id, f.payload);
-                    case Frames.PONG -> {
-                        // lastReceived is all a heartbeat needs
-                    }
-                    case Frames.BYE -> {
-                        bye = true;
-                        listener.bye(this, f.id);
-                    }
-                    default -> throw new ProtocolException("unexpected frame type " + f.type + " from the worker");
+                if (workerFrame(f)) {
+                    continue;
                 }
+                if (f.type != Frames.BYE) {
+                    throw new ProtocolException("unexpected frame type " + f.type + " from the worker");
+                }
+                bye = true;
+                listener.bye(this, f.id);
             }
         } catch (ProtocolException e) {
             fail("broke the control protocol (" + e.getMessage() + ")", e);
@@ -462,20 +443,6 @@ final class ProcessEngine extends ChannelEngine {
             }
         }
         return null;
-    }
-
-    private void deliverResult(FrameChannel.Frame f) {
-        Object value;
-        try {
-            value = codec.decode(new ByteArrayInputStream(f.payload), loader);
-        } catch (Exception | LinkageError e) {
-            // that call fails; the worker goes on
-            listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, new TaskNotSerializableException(
-                    "result (could not be deserialized here)", e.getMessage() == null ? e.getClass().getName()
-                    : e.getMessage(), e));
-            return;
-        }
-        listener.result(this, f.id, value);
     }
 
     private void startHeartbeat() {

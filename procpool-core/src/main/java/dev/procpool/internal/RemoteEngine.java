@@ -2,17 +2,14 @@ package dev.procpool.internal;
 
 import dev.procpool.Codec;
 import dev.procpool.JdkCodec;
-import dev.procpool.TaskNotSerializableException;
 import dev.procpool.WorkerOptions;
 import dev.procpool.WorkerStartException;
 import dev.procpool.internal.protocol.Buf;
-import dev.procpool.internal.protocol.Failures;
 import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
 import dev.procpool.internal.protocol.ProtocolException;
 import dev.procpool.internal.protocol.RemoteWire;
 import dev.procpool.remote.RemoteOptions;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -53,12 +50,7 @@ final class RemoteEngine extends ChannelEngine {
     private final long workerId;
     private final WorkerOptions options;
     private final RemoteOptions remote;
-    private final Codec codec;
-    private final ClassLoader loader;
-    private final Listener listener;
     private final String where;
-    /** The remote worker's SLF4J events, relayed by the server like any frame from the worker. */
-    private final dev.procpool.internal.logs.LogRouter logs;
     private volatile Socket socket;
     private volatile long pid = -1;
     private volatile long taskThreadId = -1;
@@ -74,18 +66,32 @@ final class RemoteEngine extends ChannelEngine {
     private List<String> stderrTail = List.of();
 
     RemoteEngine(String name, long workerId, WorkerOptions options, ClassLoader loader, Listener listener) {
-        this.logs = new dev.procpool.internal.logs.LogRouter(name, options.logSink());
+        // the remote worker's SLF4J events are relayed by the server like any frame from the worker
+        super(filtered(options.codec(), remoteOf(options)), loader, listener,
+                new dev.procpool.internal.logs.LogRouter(name, options.logSink()));
         this.name = name;
         this.workerId = workerId;
         this.options = options;
-        this.remote = options.remote().orElseThrow(() -> new IllegalArgumentException(
-                "a REMOTE worker needs WorkerOptions.builder().remote(RemoteOptions...)"));
-        Codec c = options.codec();
-        this.codec = c.getClass() == JdkCodec.class
-                ? new JdkCodec(ObjectInputFilter.Config.createFilter(remote.filterPattern())) : c;
-        this.loader = loader;
-        this.listener = listener;
+        this.remote = remoteOf(options);
         this.where = "worker-server " + remote.host() + ":" + remote.port();
+    }
+
+    private static RemoteOptions remoteOf(WorkerOptions options) {
+        return options.remote().orElseThrow(() -> new IllegalArgumentException(
+                "a REMOTE worker needs WorkerOptions.builder().remote(RemoteOptions...)"));
+    }
+
+    /** Values from another host are decoded only through the allow-list (the default codec's case). */
+    private static Codec filtered(Codec c, RemoteOptions remote) {
+        return c.getClass() == JdkCodec.class
+                ? new JdkCodec(ObjectInputFilter.Config.createFilter(remote.filterPattern())) : c;
+    }
+
+    @Override
+    String explainUndecodable(String why) {
+        return why.contains("REJECTED")
+                ? why + " (not on the allow-list " + remote.filterPattern() + "; add it with RemoteOptions.allowClasses)"
+                : why;
     }
 
     @Override
@@ -229,18 +235,10 @@ final class RemoteEngine extends ChannelEngine {
                 }
                 FrameChannel.Frame f = channel.read();
                 lastReceived = System.nanoTime();
+                if (workerFrame(f)) {
+                    continue;
+                }
                 switch (f.type) {
-                    case Frames.RESULT -> deliverResult(f);
-                    case Frames.ERROR -> {
-                        if (f.payload.length == 0) {
-                            throw new ProtocolException("empty ERROR payload");
-                        }
-                        listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
-                    }
-                    case Frames.LOG -> logs.deliver(f.id, f.payload);
-                    case Frames.PONG -> {
-                        // lastReceived is all a heartbeat needs
-                    }
                     case Frames.BYE -> {
                         bye = true;
                         listener.bye(this, f.id);
@@ -307,22 +305,6 @@ final class RemoteEngine extends ChannelEngine {
             }
         }
         channel.send(Frames.CLASS_BYTES, requestId, bytes, 0, bytes.length, true);
-    }
-
-    private void deliverResult(FrameChannel.Frame f) {
-        Object value;
-        try {
-            value = codec.decode(new ByteArrayInputStream(f.payload), loader);
-        } catch (Exception | LinkageError e) {
-            String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-            if (why.contains("REJECTED")) {
-                why += " (not on the allow-list " + remote.filterPattern() + "; add it with RemoteOptions.allowClasses)";
-            }
-            listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, new TaskNotSerializableException(
-                    "result (refused or not deserializable here)", why, e));
-            return;
-        }
-        listener.result(this, f.id, value);
     }
 
     private void startHeartbeat() {
