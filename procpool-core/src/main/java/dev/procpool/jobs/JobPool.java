@@ -55,9 +55,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>{@link WorkerType#THREAD} (the default): threads of this JVM start the jobs. Nothing to start
  * up, and each job costs one spawn and no round trip: the fastest choice.
- * <li>{@link WorkerType#PROCESS}: one job-host JVM per slot, for a controller whose own heap or
- * threads should not be involved in starting processes (a very large heap makes every spawn of
- * this JVM dearer), or which wants the hosts' own {@link WorkerOptions}.
+ * <li>{@link WorkerType#PROCESS}: one job-host JVM per slot, for a controller that should not
+ * start processes itself, or whose jobs need hosts with {@link WorkerOptions} of their own (a
+ * launch mechanism, system properties, an environment).
  * </ul>
  * Either way a controller that dies, even by SIGKILL, takes every job with it: each job carries a
  * mark in its environment, and a reaper process started with the first job kills every marked

@@ -47,9 +47,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Inputs come from {@code :::} lists (several give every combination, the first varying
  * slowest), {@code ::::} files (one argument a line), or stdin (one a line; when stdin is the only
- * source, jobs start as lines arrive, as in GNU parallel). Each job's stdout and stderr are kept until it ends and printed together
- * (GNU's default {@code --group}), so lines of different jobs never mix; with {@code -k} in input
- * order. A command line with shell syntax runs under {@code $PARALLEL_SHELL}, else {@code $SHELL},
+ * source, jobs start as lines arrive, as in GNU parallel). Each job's stdout and stderr are kept
+ * until it ends and printed together (GNU's default {@code --group}), so lines of different jobs
+ * never mix; with {@code -k} in input order. A command line with shell syntax runs under {@code $PARALLEL_SHELL}, else {@code $SHELL},
  * else {@code /bin/sh}; a plain one is started directly.
  *
  * <p>Exit status as GNU parallel: 0 when all jobs succeeded, the number of failed jobs up to 100,
