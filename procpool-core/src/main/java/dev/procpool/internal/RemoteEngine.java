@@ -158,7 +158,7 @@ final class RemoteEngine extends ChannelEngine {
             // it may be a server with another token, or something pretending to be one
             throw new IOException("the server could not prove it knows the token; not using it");
         }
-        host = RemoteWire.readString(a);
+        host = Buf.readString(a);
         RemoteWire.write(out, Frames.R_OPEN, workerId, openPayload());
         RemoteWire.Raw started = RemoteWire.read(in, 1 << 20);
         refused(started);
@@ -173,7 +173,7 @@ final class RemoteEngine extends ChannelEngine {
         DataInputStream st = started.data();
         pid = st.readLong();
         taskThreadId = st.readLong();
-        command = RemoteWire.readString(st);
+        command = Buf.readString(st);
     }
 
     private static void refused(RemoteWire.Raw f) throws IOException {
@@ -203,14 +203,14 @@ final class RemoteEngine extends ChannelEngine {
         DataInputStream d = f.data();
         int code = d.readInt();
         exitCode = code == Integer.MIN_VALUE ? OptionalInt.empty() : OptionalInt.of(code);
-        String p = RemoteWire.readString(d);
+        String p = Buf.readString(d);
         if (p != null) {
             fail(p, null);
         }
         int n = d.readInt();
         List<String> tail = new ArrayList<>();
         for (int i = 0; i < n && i < 1000; i++) {
-            tail.add(RemoteWire.readString(d));
+            tail.add(Buf.readString(d));
         }
         stderrTail = List.copyOf(tail);
     }

@@ -253,22 +253,22 @@ public final class RemoteServer implements AutoCloseable {
         /** Starts the worker process, then relays until either side ends. */
         private void serve(RemoteWire.Raw open, OutputStream out) throws IOException {
             DataInputStream d = open.data();
-            String name = RemoteWire.readString(d);
-            String codec = RemoteWire.readString(d);
-            String maxHeap = RemoteWire.readString(d);
+            String name = Buf.readString(d);
+            String codec = Buf.readString(d);
+            String maxHeap = Buf.readString(d);
             WorkerOptions.Builder b = WorkerOptions.builder().name(name).output(output).classDataSharing(false);
             if (maxHeap != null) {
                 b.maxHeap(maxHeap);
             }
             int jvmArgs = d.readInt();
             for (int i = 0; i < jvmArgs; i++) {
-                b.jvmArgs(RemoteWire.readString(d));
+                b.jvmArgs(Buf.readString(d));
             }
             int props = d.readInt();
             for (int i = 0; i < props; i++) {
-                b.systemProperty(RemoteWire.readString(d), RemoteWire.readString(d));
+                b.systemProperty(Buf.readString(d), Buf.readString(d));
             }
-            String filter = RemoteWire.readString(d);
+            String filter = Buf.readString(d);
             boolean remoteClasses = d.readByte() == 1;
             if (filter != null) {
                 java.io.ObjectInputFilter.Config.createFilter(filter); // refuse a malformed one here, not in the child
@@ -397,7 +397,7 @@ public final class RemoteServer implements AutoCloseable {
                 try {
                     ok = hello.type() == Frames.HELLO && d.readInt() == Frames.MAGIC && d.readInt() == Frames.VERSION
                             && d.readLong() >= 0 && (lastTid = d.readLong()) >= 0 && hello.id() == workerId
-                            && secret.equals(RemoteWire.readString(d));
+                            && secret.equals(Buf.readString(d));
                 } catch (IOException e) {
                     ok = false;
                 }

@@ -34,4 +34,19 @@ public final class Buf extends ByteArrayOutputStream {
         writeInt(b.length);
         write(b, 0, b.length);
     }
+
+    /**
+     * Reads what {@link #writeString} wrote. A length past the end of the payload is refused, so
+     * a corrupt frame cannot make the reader allocate for bytes that are not there.
+     */
+    public static String readString(java.io.DataInputStream in) throws java.io.IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            return null;
+        }
+        if (n > in.available()) {
+            throw new ProtocolException("string length " + n + " beyond the payload");
+        }
+        return new String(in.readNBytes(n), java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

@@ -5,7 +5,6 @@ import dev.procpool.RemoteThrowable;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -115,17 +114,17 @@ public final class Failures {
             String[] messages = new String[count];
             StackTraceElement[][] traces = new StackTraceElement[count][];
             for (int i = 0; i < count; i++) {
-                names[i] = readString(in);
-                messages[i] = readString(in);
+                names[i] = Buf.readString(in);
+                messages[i] = Buf.readString(in);
                 int frames = in.readInt();
                 if (frames < 0 || frames > 100_000) {
                     throw new ProtocolException("bad stack trace length " + frames);
                 }
                 traces[i] = new StackTraceElement[frames];
                 for (int j = 0; j < frames; j++) {
-                    String cls = readString(in);
-                    String method = readString(in);
-                    String file = readString(in);
+                    String cls = Buf.readString(in);
+                    String method = Buf.readString(in);
+                    String file = Buf.readString(in);
                     int line = in.readInt();
                     traces[i][j] = new StackTraceElement(cls, method, file, line);
                 }
@@ -142,11 +141,4 @@ public final class Failures {
         }
     }
 
-    private static String readString(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0) {
-            return null;
-        }
-        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
-    }
 }

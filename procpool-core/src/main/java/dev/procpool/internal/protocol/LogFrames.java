@@ -3,7 +3,6 @@ package dev.procpool.internal.protocol;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
 
 /**
@@ -99,9 +98,9 @@ public final class LogFrames {
                 if (level >= LEVELS.length || nano < 0 || nano > 999_999_999) {
                     throw new ProtocolException("bad log event (level " + level + ", nano " + nano + ")");
                 }
-                String logger = readString(in);
-                String thread = readString(in);
-                String message = readString(in);
+                String logger = Buf.readString(in);
+                String thread = Buf.readString(in);
+                String message = Buf.readString(in);
                 int chain = in.readInt();
                 if (chain < 0 || chain > MAX_CHAIN) {
                     throw new ProtocolException("bad exception chain length " + chain + " in a log event");
@@ -110,8 +109,8 @@ public final class LogFrames {
                 if (chain > 0) {
                     StringBuilder sb = new StringBuilder(256);
                     for (int c = 0; c < chain; c++) {
-                        String cls = readString(in);
-                        String msg = readString(in);
+                        String cls = Buf.readString(in);
+                        String msg = Buf.readString(in);
                         if (c > 0) {
                             sb.append("Caused by: ");
                         }
@@ -125,9 +124,9 @@ public final class LogFrames {
                             throw new ProtocolException("bad stack trace length " + frames + " in a log event");
                         }
                         for (int f = 0; f < frames; f++) {
-                            String fc = readString(in);
-                            String fm = readString(in);
-                            String ff = readString(in);
+                            String fc = Buf.readString(in);
+                            String fm = Buf.readString(in);
+                            String ff = Buf.readString(in);
                             int line = in.readInt();
                             sb.append("\tat ").append(new StackTraceElement(fc == null ? "?" : fc, fm == null ? "?" : fm,
                                     ff, line)).append('\n');
@@ -144,8 +143,8 @@ public final class LogFrames {
                 if (mdcSize > 0) {
                     mdc = new java.util.HashMap<>();
                     for (int m = 0; m < mdcSize; m++) {
-                        String k = readString(in);
-                        String v = readString(in);
+                        String k = Buf.readString(in);
+                        String v = Buf.readString(in);
                         if (k != null && v != null) {
                             mdc.put(k, v);
                         }
@@ -166,14 +165,4 @@ public final class LogFrames {
         }
     }
 
-    private static String readString(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0) {
-            return null;
-        }
-        if (n > in.available()) {
-            throw new ProtocolException("string length " + n + " beyond the payload");
-        }
-        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
-    }
 }

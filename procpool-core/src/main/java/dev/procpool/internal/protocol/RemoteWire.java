@@ -107,16 +107,6 @@ public final class RemoteWire {
         out.flush();
     }
 
-    public static String readString(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0) {
-            return null;
-        }
-        if (n > in.available()) {
-            throw new ProtocolException("string length " + n + " beyond the payload");
-        }
-        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
-    }
 
     private static String hex(byte[] b) {
         StringBuilder sb = new StringBuilder();
