@@ -114,9 +114,7 @@ public final class RemoteOptions {
     public static final class Builder {
         private final String host;
         private final int port;
-        private Path tokenFile;
-        private String tokenEnv;
-        private byte[] token;
+        private final Tokens.Source tokens = new Tokens.Source();
         private SSLContext sslContext;
         private final List<String> allowed = new ArrayList<>();
         private boolean remoteClassLoading = true;
@@ -135,17 +133,13 @@ public final class RemoteOptions {
 
         /** Reads the token from this file (trailing white space ignored) at {@link #build()}. */
         public Builder tokenFile(Path file) {
-            this.tokenFile = Objects.requireNonNull(file, "file");
-            this.tokenEnv = null;
-            this.token = null;
+            tokens.file(file);
             return this;
         }
 
         /** Reads the token from this environment variable at {@link #build()}. */
         public Builder tokenFromEnv(String variable) {
-            this.tokenEnv = Objects.requireNonNull(variable, "variable");
-            this.tokenFile = null;
-            this.token = null;
+            tokens.env(variable);
             return this;
         }
 
@@ -154,10 +148,7 @@ public final class RemoteOptions {
          * Never pass a token on a command line, where {@code ps} shows it to every user.
          */
         public Builder token(byte[] token) {
-            Tokens.check(new String(token, java.nio.charset.StandardCharsets.UTF_8), "token(...)");
-            this.token = token.clone();
-            this.tokenFile = null;
-            this.tokenEnv = null;
+            tokens.token(token);
             return this;
         }
 
@@ -201,9 +192,7 @@ public final class RemoteOptions {
          * @throws IllegalArgumentException if the token cannot be read or is too short
          */
         public RemoteOptions build() {
-            byte[] t = token != null ? token.clone()
-                    : tokenFile != null ? Tokens.fromFile(tokenFile)
-                    : Tokens.fromEnv(tokenEnv != null ? tokenEnv : Tokens.DEFAULT_ENV);
+            byte[] t = tokens.read();
             ObjectInputFilter.Config.createFilter(new RemoteOptions(this, t).filterPattern()); // fails early if malformed
             return new RemoteOptions(this, t);
         }

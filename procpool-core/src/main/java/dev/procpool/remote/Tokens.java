@@ -54,4 +54,39 @@ final class Tokens {
         }
         return token.getBytes(StandardCharsets.UTF_8);
     }
+
+    /**
+     * Where a builder takes its token from: the last of a file, an environment variable or the
+     * token itself that was given; {@link #DEFAULT_ENV} when none was. Not thread-safe, like the
+     * builders that hold it.
+     */
+    static final class Source {
+        private Path file;
+        private String env;
+        private byte[] token;
+
+        void file(Path file) {
+            this.file = java.util.Objects.requireNonNull(file, "file");
+            this.env = null;
+            this.token = null;
+        }
+
+        void env(String variable) {
+            this.env = java.util.Objects.requireNonNull(variable, "variable");
+            this.file = null;
+            this.token = null;
+        }
+
+        void token(byte[] token) {
+            check(new String(token, StandardCharsets.UTF_8), "token(...)");
+            this.token = token.clone();
+            this.file = null;
+            this.env = null;
+        }
+
+        /** Reads the token now: a copy of it, checked. */
+        byte[] read() {
+            return token != null ? token.clone() : file != null ? fromFile(file) : fromEnv(env != null ? env : DEFAULT_ENV);
+        }
+    }
 }

@@ -105,9 +105,7 @@ public final class WorkerServerOptions {
     public static final class Builder {
         private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
         private String listenText = "127.0.0.1:0";
-        private Path tokenFile;
-        private String tokenEnv;
-        private byte[] token;
+        private final Tokens.Source tokens = new Tokens.Source();
         private Path keyStore;
         private char[] keyStorePassword;
         private OutputHandler output = OutputHandler.prefixed();
@@ -132,26 +130,19 @@ public final class WorkerServerOptions {
 
         /** Reads the token from this file at {@link #build()}. */
         public Builder tokenFile(Path file) {
-            this.tokenFile = Objects.requireNonNull(file, "file");
-            this.tokenEnv = null;
-            this.token = null;
+            tokens.file(file);
             return this;
         }
 
         /** Reads the token from this environment variable at {@link #build()}. */
         public Builder tokenFromEnv(String variable) {
-            this.tokenEnv = Objects.requireNonNull(variable, "variable");
-            this.tokenFile = null;
-            this.token = null;
+            tokens.env(variable);
             return this;
         }
 
         /** The token itself (copied), for programs that hold it already. */
         public Builder token(byte[] token) {
-            Tokens.check(new String(token, java.nio.charset.StandardCharsets.UTF_8), "token(...)");
-            this.token = token.clone();
-            this.tokenFile = null;
-            this.tokenEnv = null;
+            tokens.token(token);
             return this;
         }
 
@@ -180,9 +171,7 @@ public final class WorkerServerOptions {
          * @throws IllegalArgumentException if the token or the key store cannot be used
          */
         public WorkerServerOptions build() {
-            byte[] t = token != null ? token.clone()
-                    : tokenFile != null ? Tokens.fromFile(tokenFile)
-                    : Tokens.fromEnv(tokenEnv != null ? tokenEnv : Tokens.DEFAULT_ENV);
+            byte[] t = tokens.read();
             return new WorkerServerOptions(this, t);
         }
     }
