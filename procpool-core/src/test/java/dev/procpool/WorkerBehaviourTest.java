@@ -36,7 +36,7 @@ class WorkerBehaviourTest {
     @org.junit.jupiter.api.BeforeEach
     void startServer() throws Exception {
         server = dev.procpool.remote.WorkerServer.start(dev.procpool.remote.WorkerServerOptions.builder()
-                .token("behaviour-test-token-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .token(Token.of("behaviour-test-token-0123456789"))
                 .output(OutputHandler.discard()).log(line -> { }).build());
         quiet = WorkerOptions.builder().output(OutputHandler.discard()).remote(server.remoteOptions().build()).build();
     }

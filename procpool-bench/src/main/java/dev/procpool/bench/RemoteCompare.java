@@ -1,5 +1,6 @@
 package dev.procpool.bench;
 
+import dev.procpool.Token;
 import dev.procpool.OutputHandler;
 import dev.procpool.PersistentWorker;
 import dev.procpool.Worker;
@@ -33,7 +34,7 @@ public final class RemoteCompare {
     }
 
     public static void main(String[] args) throws Exception {
-        byte[] token = "bench-token-0123456789abcdef0123".getBytes(StandardCharsets.UTF_8);
+        Token token = Token.of("bench-token-0123456789abcdef0123");
         WorkerOptions local = WorkerOptions.builder().output(OutputHandler.discard()).build();
         try (WorkerServer server = WorkerServer.spawn(WorkerServerOptions.builder().token(token)
                 .output(OutputHandler.discard()).log(l -> { }).build())) {

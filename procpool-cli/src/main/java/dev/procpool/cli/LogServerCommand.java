@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
  * procpool log-server: listening on 0.0.0.0:7400
  * </pre>
  *
- * Workers ship to it with {@code WorkerOptions.builder().logsTo(LogServerClient.connect(host, 7400, token))}.
+ * Workers ship to it with {@code WorkerOptions.builder().logsTo(LogServerClient.connect(host, 7400, Token.fromFile(tokenFile)))}.
  */
 @Command(name = "log-server", header = "Receives workers' log events over TCP and writes them as JSON lines.",
         description = {
@@ -72,9 +72,8 @@ final class LogServerCommand implements Callable<Integer> {
                 builder.tokenFromEnv(token.env);
             }
             builder.maxLineBytes(maxLineBytes);
-        } catch (IllegalArgumentException | IOException e) {
-            throw new ParameterException(spec.commandLine(), e instanceof IOException
-                    ? "cannot read the token file: " + e.getMessage() : e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         JsonLinesSink sink = out == null ? JsonLinesSink.to(System.out) : JsonLinesSink.open(out);
         LogServer server = builder.sink(sink).start();

@@ -3,6 +3,7 @@ package dev.procpool.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.procpool.Token;
 import dev.procpool.logs.LogEvent;
 import dev.procpool.logs.LogServerClient;
 import java.io.BufferedReader;
@@ -57,13 +58,13 @@ class LogServerCommandTest {
         reader.start();
         try {
             int listening = port.get(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
-            try (LogServerClient client = LogServerClient.connect("127.0.0.1", listening, "t0k3n-for-the-test")) {
+            try (LogServerClient client = LogServerClient.connect("127.0.0.1", listening, Token.of("t0k3n-for-the-test"))) {
                 for (int i = 0; i < 3; i++) {
                     client.accept(new LogEvent(Instant.now(), "remote-" + i, LogEvent.Source.LOG, Level.INFO, "app",
                             "main", "event " + i, null));
                 }
             }
-            assertThatThrownBy(() -> LogServerClient.connect("127.0.0.1", listening, "wrong"))
+            assertThatThrownBy(() -> LogServerClient.connect("127.0.0.1", listening, Token.of("a-wrong-token-for-the-test")))
                     .hasMessageContaining("wrong token");
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS);
             while (System.nanoTime() < deadline && (lines(out).size() < 3

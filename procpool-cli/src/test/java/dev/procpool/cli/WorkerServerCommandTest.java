@@ -3,6 +3,7 @@ package dev.procpool.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.procpool.Token;
 import dev.procpool.OutputHandler;
 import dev.procpool.Worker;
 import dev.procpool.WorkerOptions;
@@ -100,7 +101,7 @@ class WorkerServerCommandTest {
             assertThat(w.result()).as("the worker is a child of the server").isEqualTo(server.pid());
 
             WorkerOptions wrong = WorkerOptions.builder().remote(RemoteOptions.builder("127.0.0.1", port)
-                    .token("a-wrong-token-0123456789".getBytes(StandardCharsets.UTF_8)).build()).build();
+                    .token(Token.of("a-wrong-token-0123456789")).build()).build();
             assertThatThrownBy(() -> Workers.start(WorkerType.REMOTE, () -> 1, wrong))
                     .isInstanceOf(WorkerStartException.class).hasMessageContaining("authentication failed");
             assertThat(awaitLine(err, "refused connection from /127.0.0.1:")).contains("wrong token");

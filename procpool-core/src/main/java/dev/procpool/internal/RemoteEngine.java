@@ -141,7 +141,7 @@ final class RemoteEngine extends ChannelEngine {
                     + Frames.VERSION + "; run the same procpool version on both sides");
         }
         byte[] serverNonce = c.readNBytes(RemoteWire.NONCE);
-        byte[] token = remote.token();
+        byte[] token = remote.token().bytes();
         byte[] ours = RemoteWire.nonce();
         Buf auth = new Buf(64);
         auth.write(ours, 0, ours.length);

@@ -46,13 +46,13 @@ public final class RemoteServerMain {
         if (keyStore != null) {
             String password = stdin.readLine();
             tls = dev.procpool.remote.WorkerServerOptions.builder().listen("127.0.0.1:0")
-                    .token(token.getBytes(StandardCharsets.UTF_8))
+                    .token(dev.procpool.Token.of(token))
                     .tls(keyStore, password == null ? new char[0] : password.toCharArray()).build().sslContext().orElseThrow();
         }
         RemoteServer server;
         try {
             server = new RemoteServer(parse(listen), dev.procpool.remote.WorkerServerOptions.builder()
-                    .listen("127.0.0.1:0").token(token.getBytes(StandardCharsets.UTF_8)).build().token(), tls,
+                    .listen("127.0.0.1:0").token(dev.procpool.Token.of(token)).build().token().bytes(), tls,
                     OutputHandler.prefixed(), line -> System.err.println("procpool worker-server: " + line));
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("procpool worker-server: cannot listen on " + listen + ": " + e.getMessage());

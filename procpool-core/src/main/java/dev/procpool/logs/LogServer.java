@@ -1,5 +1,6 @@
 package dev.procpool.logs;
 
+import dev.procpool.Token;
 import dev.procpool.internal.logs.Json;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,7 +15,6 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  *          .sink(all)
  *          .start()) {
  *     ... on another host: WorkerOptions.builder()
- *             .logsTo(LogServerClient.connect("loghost", 7400, token)) ...
+ *             .logsTo(LogServerClient.connect("loghost", 7400, Token.fromFile(tokenFile))) ...
  * }
  * }</pre>
  */
@@ -80,7 +80,7 @@ public final class LogServer implements Closeable {
 
     private LogServer(Builder b, ServerSocket server) {
         this.server = server;
-        this.token = b.token.getBytes(StandardCharsets.UTF_8);
+        this.token = b.token.bytes();
         this.sink = b.sink;
         this.maxLineBytes = b.maxLineBytes;
         this.authTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, b.authTimeout.toMillis());
@@ -299,7 +299,7 @@ public final class LogServer implements Closeable {
     /** Builds a {@link LogServer}. Not thread-safe; {@link #start()} takes a snapshot. */
     public static final class Builder {
         private InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        private String token;
+        private Token token;
         private LogSink sink;
         private int maxLineBytes = 256 * 1024;
         private Duration authTimeout = Duration.ofSeconds(10);
@@ -314,32 +314,28 @@ public final class LogServer implements Closeable {
             return this;
         }
 
-        /** The shared token clients must present: printable text without spaces. */
-        public Builder token(String token) {
-            Objects.requireNonNull(token, "token");
-            if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
-                throw new IllegalArgumentException("log server token must be non-empty printable text without spaces");
-            }
-            this.token = token;
+        /** The shared token clients must present. */
+        public Builder token(Token token) {
+            this.token = Objects.requireNonNull(token, "token");
             return this;
         }
 
-        /** Reads the token from a file (surrounding whitespace, such as a final newline, is ignored). */
-        public Builder tokenFile(Path file) throws IOException {
-            String t = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (t.isEmpty()) {
-                throw new IllegalArgumentException("token file " + file + " is empty");
-            }
-            return token(t);
+        /**
+         * Reads the token from a file (surrounding whitespace, such as a final newline, is ignored).
+         *
+         * @throws IllegalArgumentException if the file cannot be read or its token is not valid
+         */
+        public Builder tokenFile(Path file) {
+            return token(Token.fromFile(file));
         }
 
-        /** Reads the token from an environment variable. */
+        /**
+         * Reads the token from an environment variable.
+         *
+         * @throws IllegalArgumentException if the variable is not set or its token is not valid
+         */
         public Builder tokenFromEnv(String variable) {
-            String t = System.getenv(variable);
-            if (t == null || t.isBlank()) {
-                throw new IllegalArgumentException("environment variable " + variable + " with the log server token is not set");
-            }
-            return token(t.strip());
+            return token(Token.fromEnv(variable));
         }
 
         /** Where received events go (e.g. a {@link JsonLinesSink}, or {@link LogSink#slf4j()}); thread-safe. */

@@ -1,5 +1,6 @@
 package dev.procpool.logs;
 
+import dev.procpool.Token;
 import dev.procpool.internal.logs.FlushLater;
 import dev.procpool.internal.logs.Json;
 import java.io.BufferedOutputStream;
@@ -27,7 +28,7 @@ import java.util.Objects;
  * {@link #failed()} counts the events that could not be sent.
  *
  * <pre>{@code
- * String token = Files.readString(Path.of("/etc/procpool/log-token")).strip();
+ * Token token = Token.fromFile(Path.of("/etc/procpool/log-token"));
  * try (LogServerClient logs = LogServerClient.connect("loghost", 7400, token)) {
  *     WorkerOptions options = WorkerOptions.builder().logsTo(logs).build();
  *     ... run workers ...
@@ -61,7 +62,7 @@ public final class LogServerClient implements LogSink, Flushable, Closeable {
     }
 
     /** Connects and authenticates with {@code token}; fails if the server refuses or does not answer within 10 s. */
-    public static LogServerClient connect(String host, int port, String token) throws IOException {
+    public static LogServerClient connect(String host, int port, Token token) throws IOException {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(token, "token");
         String where = host + ":" + port;
@@ -71,7 +72,9 @@ public final class LogServerClient implements LogSink, Flushable, Closeable {
             s.setTcpNoDelay(true);
             s.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
             OutputStream o = s.getOutputStream();
-            o.write((LogServer.GREETING + token + "\n").getBytes(StandardCharsets.UTF_8));
+            o.write(LogServer.GREETING.getBytes(StandardCharsets.UTF_8));
+            o.write(token.bytes());
+            o.write('\n');
             o.flush();
             String answer = LogServer.readLine(s.getInputStream(), new ByteArrayOutputStream(), 4096);
             if (answer == null) {

@@ -1,5 +1,6 @@
 package dev.procpool.remote;
 
+import dev.procpool.Token;
 import java.io.ObjectInputFilter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -46,12 +47,12 @@ public final class RemoteOptions {
 
     private final String host;
     private final int port;
-    private final byte[] token;
+    private final Token token;
     private final SSLContext sslContext;
     private final List<String> allowed;
     private final boolean remoteClassLoading;
 
-    private RemoteOptions(Builder b, byte[] token) {
+    private RemoteOptions(Builder b, Token token) {
         this.host = b.host;
         this.port = b.port;
         this.token = token;
@@ -99,9 +100,9 @@ public final class RemoteOptions {
         return remoteClassLoading;
     }
 
-    /** The shared token; for procpool's own use (a copy). */
-    public byte[] token() {
-        return token.clone();
+    /** The shared token. */
+    public Token token() {
+        return token;
     }
 
     @Override
@@ -143,11 +144,8 @@ public final class RemoteOptions {
             return this;
         }
 
-        /**
-         * The token itself, for programs that hold it already (e.g. from a secret store); copied.
-         * Never pass a token on a command line, where {@code ps} shows it to every user.
-         */
-        public Builder token(byte[] token) {
+        /** The token itself, for programs that hold it already (e.g. from a secret store). */
+        public Builder token(Token token) {
             tokens.token(token);
             return this;
         }
@@ -192,7 +190,7 @@ public final class RemoteOptions {
          * @throws IllegalArgumentException if the token cannot be read or is too short
          */
         public RemoteOptions build() {
-            byte[] t = tokens.read();
+            Token t = tokens.read();
             ObjectInputFilter.Config.createFilter(new RemoteOptions(this, t).filterPattern()); // fails early if malformed
             return new RemoteOptions(this, t);
         }

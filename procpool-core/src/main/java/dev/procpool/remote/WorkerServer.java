@@ -1,6 +1,7 @@
 package dev.procpool.remote;
 
 import dev.procpool.OutputHandler;
+import dev.procpool.Token;
 import dev.procpool.internal.RemoteServer;
 import dev.procpool.internal.RemoteServerMain;
 import java.io.BufferedReader;
@@ -53,9 +54,9 @@ public final class WorkerServer implements AutoCloseable {
     private final Process process;
     private final String connectHost;
     private final int port;
-    private final byte[] token;
+    private final Token token;
 
-    private WorkerServer(RemoteServer inProcess, Process process, String connectHost, int port, byte[] token) {
+    private WorkerServer(RemoteServer inProcess, Process process, String connectHost, int port, Token token) {
         this.inProcess = inProcess;
         this.process = process;
         this.connectHost = connectHost;
@@ -65,7 +66,7 @@ public final class WorkerServer implements AutoCloseable {
 
     /** Starts a server in this JVM. */
     public static WorkerServer start(WorkerServerOptions options) throws IOException {
-        RemoteServer s = new RemoteServer(options.listen(), options.token(), options.sslContext().orElse(null),
+        RemoteServer s = new RemoteServer(options.listen(), options.token().bytes(), options.sslContext().orElse(null),
                 options.output(), options.log().orElse(null));
         InetSocketAddress a = s.address();
         return new WorkerServer(s, null, a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString(),
@@ -112,7 +113,7 @@ public final class WorkerServer implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).start();
         OutputStream stdin = p.getOutputStream();
         // the secrets: never on a command line, where ps shows them to every user of the host
-        stdin.write(options.token());
+        stdin.write(options.token().bytes());
         stdin.write('\n');
         char[] password = options.keyStorePassword();
         if (password != null) {

@@ -1,6 +1,7 @@
 package dev.procpool.remote;
 
 import dev.procpool.OutputHandler;
+import dev.procpool.Token;
 import dev.procpool.internal.RemoteServerMain;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -34,14 +35,14 @@ import javax.net.ssl.SSLContext;
 public final class WorkerServerOptions {
     private final InetSocketAddress listen;
     private final String listenText;
-    private final byte[] token;
+    private final Token token;
     private final Path keyStore;
     private final char[] keyStorePassword;
     private final SSLContext sslContext;
     private final OutputHandler output;
     private final Consumer<String> log;
 
-    private WorkerServerOptions(Builder b, byte[] token) {
+    private WorkerServerOptions(Builder b, Token token) {
         this.listen = b.listen;
         this.listenText = b.listenText;
         this.token = token;
@@ -87,9 +88,9 @@ public final class WorkerServerOptions {
         return Optional.ofNullable(log);
     }
 
-    /** The shared token; for procpool's own use (a copy). */
-    public byte[] token() {
-        return token.clone();
+    /** The shared token. */
+    public Token token() {
+        return token;
     }
 
     char[] keyStorePassword() {
@@ -140,8 +141,8 @@ public final class WorkerServerOptions {
             return this;
         }
 
-        /** The token itself (copied), for programs that hold it already. */
-        public Builder token(byte[] token) {
+        /** The token itself, for programs that hold it already (e.g. {@link Token#random()} for a server in this program). */
+        public Builder token(Token token) {
             tokens.token(token);
             return this;
         }
@@ -171,7 +172,7 @@ public final class WorkerServerOptions {
          * @throws IllegalArgumentException if the token or the key store cannot be used
          */
         public WorkerServerOptions build() {
-            byte[] t = tokens.read();
+            Token t = tokens.read();
             return new WorkerServerOptions(this, t);
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.Token;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -79,7 +80,7 @@ class LogServerTest {
         int port = server.port();
         String tok = token;
         Worker<Integer> remote = Workers.start(WorkerType.PROCESS, () -> {
-            try (LogServerClient client = LogServerClient.connect("127.0.0.1", port, tok)) {
+            try (LogServerClient client = LogServerClient.connect("127.0.0.1", port, Token.of(tok))) {
                 for (int i = 0; i < 1000; i++) {
                     client.accept(new LogEvent(Instant.now(), "far-away", LogEvent.Source.LOG, Level.INFO, "remote.app",
                             "main", "event " + i + " \"quoted\"\nsecond line", i == 999 ? "java.lang.Error: x\n\tat a.b(c)" : null));
@@ -103,7 +104,7 @@ class LogServerTest {
 
     @Test
     void aProcessWorkersEventsAndLinesCanBeShippedToTheServer() throws Exception {
-        try (LogServerClient client = LogServerClient.connect("127.0.0.1", server.port(), token)) {
+        try (LogServerClient client = LogServerClient.connect("127.0.0.1", server.port(), Token.of(token))) {
             Worker<String> w = Workers.start(WorkerType.PROCESS, () -> {
                 LoggerFactory.getLogger("shipped").warn("to the server");
                 System.out.println("a line too");
@@ -118,7 +119,7 @@ class LogServerTest {
 
     @Test
     void aWrongTokenIsRefusedWithAClearErrorAndALogLine() {
-        assertThatThrownBy(() -> LogServerClient.connect("127.0.0.1", server.port(), "not-the-token"))
+        assertThatThrownBy(() -> LogServerClient.connect("127.0.0.1", server.port(), Token.of("not-the-token-at-all")))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("refused this client: wrong token");
         await().atMost(Deadlines.SHORT).until(() -> serverWarnings().stream().anyMatch(m -> m.contains("wrong token")));
@@ -168,7 +169,7 @@ class LogServerTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("needs a token");
         assertThatThrownBy(() -> LogServer.builder().tokenFromEnv("PROCPOOL_TEST_NO_SUCH_VARIABLE"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PROCPOOL_TEST_NO_SUCH_VARIABLE");
-        assertThatThrownBy(() -> LogServer.builder().token("has space"))
+        assertThatThrownBy(() -> LogServer.builder().tokenFile(Path.of("/no/such/token/file")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.Token;
 import dev.procpool.OutputHandler;
 import dev.procpool.PersistentWorker;
 import dev.procpool.RemoteThrowable;
@@ -58,7 +59,7 @@ class RemoteSecurityTest {
     void aWrongTokenIsRefusedAndNoWorkerStarts() throws Exception {
         try (WorkerServer server = server()) {
             WorkerOptions wrong = WorkerOptions.builder().remote(server.remoteOptions()
-                    .token("not-the-right-token-at-all".getBytes(StandardCharsets.UTF_8)).build()).build();
+                    .token(Token.of("not-the-right-token-at-all")).build()).build();
 
             assertThatThrownBy(() -> Workers.start(WorkerType.REMOTE, () -> "never", wrong))
                     .isInstanceOf(WorkerStartException.class).hasMessageContaining("refused")
@@ -73,7 +74,7 @@ class RemoteSecurityTest {
 
     @Test
     void aServerThatCannotProveTheTokenIsNotUsed() throws Exception {
-        byte[] other = "another-token-for-an-impostor!!".getBytes(StandardCharsets.UTF_8);
+        Token other = Token.of("another-token-for-an-impostor!!");
         try (WorkerServer impostor = WorkerServer.start(WorkerServerOptions.builder().token(other).log(l -> { }).build())) {
             WorkerOptions options = WorkerOptions.builder().remote(impostor.remoteOptions().token(TOKEN).build()).build();
             assertThatThrownBy(() -> Workers.start(WorkerType.REMOTE, () -> "never", options))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.Token;
 import dev.procpool.OutputHandler;
 import dev.procpool.PersistentWorker;
 import dev.procpool.Pool;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Remote workers through real worker servers on 127.0.0.1: the same API as local ones. */
 @ExtendWith(LeakCheck.class)
 class RemoteWorkerTest {
-    static final byte[] TOKEN = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    static final Token TOKEN = Token.of("0123456789abcdef0123456789abcdef");
 
     static WorkerServerOptions serverOptions() {
         return WorkerServerOptions.builder().token(TOKEN).output(OutputHandler.discard()).log(line -> { }).build();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.Token;
 import dev.procpool.OutputHandler;
 import dev.procpool.Worker;
 import dev.procpool.WorkerOptions;
@@ -70,7 +71,7 @@ class WorkerServerLaunchTest {
         assertThat(LeakCheck.isRunning(pid)).isFalse();
         String args = Files.readString(log);
         assertThat(args).startsWith("-o BatchMode=yes tester@127.0.0.1 ").contains("RemoteServerMain")
-                .doesNotContain(new String(TOKEN, java.nio.charset.StandardCharsets.UTF_8));
+                .doesNotContain(new String(TOKEN.bytes(), java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test
@@ -84,7 +85,7 @@ class WorkerServerLaunchTest {
         }
         assertThatThrownBy(() -> WorkerServerOptions.builder().listen("no-port-here"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HOST:PORT");
-        assertThatThrownBy(() -> WorkerServerOptions.builder().token("short".getBytes()))
+        assertThatThrownBy(() -> WorkerServerOptions.builder().token(Token.of("short")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too short");
     }
 

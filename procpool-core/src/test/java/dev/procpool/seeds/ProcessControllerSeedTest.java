@@ -16,6 +16,7 @@ import dev.procpool.TaskFailedException;
 import dev.procpool.TaskHandle;
 import dev.procpool.TaskRejectedException;
 import dev.procpool.TaskState;
+import dev.procpool.Token;
 import dev.procpool.Worker;
 import dev.procpool.WorkerGroup;
 import dev.procpool.WorkerOptions;
@@ -108,7 +109,7 @@ class ProcessControllerSeedTest {
         // tag::includedLogServer[]
         // included_logger=True, done properly: a log server takes every worker's events (SLF4J and
         // stdout/stderr lines) as JSON lines over TCP, from this host or others, after a shared token
-        String token = java.util.UUID.randomUUID().toString();  // e.g. .tokenFile(Path.of("/etc/..."))
+        Token token = Token.random();  // or Token.fromFile(Path.of("/etc/...")), Token.fromEnv(...)
         Path all = dir.resolve("workers.jsonl");
         try (JsonLinesSink file = JsonLinesSink.open(all);   // or LogSink.slf4j(), or JsonLinesSink.to(System.out)
              LogServer server = LogServer.builder().token(token).sink(file).start();

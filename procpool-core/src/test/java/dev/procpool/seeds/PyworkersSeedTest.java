@@ -39,7 +39,7 @@ class PyworkersSeedTest {
 
     static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
     /** The shared token of the examples' worker servers (read it from a file in real use). */
-    static final byte[] TOKEN = "pyworkers-seed-token-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    static final dev.procpool.Token TOKEN = dev.procpool.Token.of("pyworkers-seed-token-0123456789");
 
     // tag::functions[]
     static int foo(int x) {
