@@ -1,5 +1,6 @@
-package dev.procpool.seeds;
+package demo.seeds;
 
+// tag::imports[]
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,48 +15,53 @@ import dev.procpool.agents.NoListenerException;
 import dev.procpool.agents.Recipient;
 import dev.procpool.agents.ResidentTerm;
 import dev.procpool.agents.Supervisor;
-import dev.procpool.testing.Deadlines;
-import dev.procpool.testing.LeakCheck;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+// end::imports[]
+import dev.procpool.testing.LeakCheck;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The multitools guide's examples written with procpool's {@code dev.procpool.agents}; shown in
- * docs/seeds.md. Where the guide prints, the agents print through a handler that records the
- * lines, and the test checks them.
+ * The multitools guide's examples written with procpool's {@code dev.procpool.agents}. Where the
+ * guide prints, the agents print through a handler that records the lines, and the test checks
+ * them. Each tagged region is shown verbatim in {@code docs/seeds.md} (checked by
+ * {@link SeedDocSyncTest}).
  */
+@Tag("jvm")
 @ExtendWith(LeakCheck.class)
 class MultitoolsSeedTest {
-    /** Every line the agents printed (or the supervisor's handlers saw), in order per agent. */
-    static final List<String> OUT = new CopyOnWriteArrayList<>();
+    // tag::conventions[]
+    /** The longest an example waits for anything: an upper bound, never a sleep (your code picks its own). */
+    static final Duration LONG = Duration.ofMinutes(1);
 
-    private static Supervisor.Builder recorded() {
-        return Supervisor.builder().printHandler((name, id, text) -> OUT.add(text));
+    /** What the agents printed, in order (JUnit makes a fresh list for each test). */
+    final List<String> printed = new CopyOnWriteArrayList<>();
+
+    /** Supervisor.builder(), with a print handler that records each printed line in {@code printed}. */
+    Supervisor.Builder recorded() {
+        return Supervisor.builder().printHandler((name, id, text) -> printed.add(text));
     }
+    // end::conventions[]
 
-    @org.junit.jupiter.api.BeforeEach
-    void clear() {
-        OUT.clear();
-    }
-
+    // tag::processList[]
     @Test
     void processList() throws Exception {
-        // tag::processList[]
         // multitools.ProcessList: start several workers and join them together
         try (WorkerGroup<Integer> pl = new WorkerGroup<>()) {
             pl.start(WorkerType.PROCESS, () -> 1234 * 1234);
             pl.start(WorkerType.PROCESS, () -> 678 * 678);
-            pl.awaitAll(Deadlines.LONG);
+            assertThat(pl.awaitAll(LONG)).isTrue();
             for (TaggedResult<Integer> r : pl.drainResults()) {
                 System.out.println("Result " + r.get());  // the value comes back; no shared Value needed
             }
-            // end::processList[]
             assertThat(pl.workers()).allSatisfy(w -> assertThat(w.hasError()).isFalse());
         }
     }
+    // end::processList[]
 
     // tag::supervisor[]
     static class MyProcess extends Agent {
@@ -74,18 +80,18 @@ class MultitoolsSeedTest {
     }
     // end::supervisor[]
 
+    // tag::supervise[]
     @Test
     void supervisor() throws Exception {
         List<Object> results = new CopyOnWriteArrayList<>();
-        // tag::supervise[]
         Supervisor s = Supervisor.builder()
                 .add("My process", new MyProcess(1234, 5678))  // the name is multitools' M_NAME
                 .messageHandler((name, id, message) -> results.add(message))
                 .build();
         s.supervise();  // starts the agent in its own JVM, returns when it has ended
-        // end::supervise[]
         assertThat(results).containsExactly(1234 * 5678);
     }
+    // end::supervise[]
 
     // tag::prnt[]
     static class Debugging extends Agent {
@@ -102,18 +108,18 @@ class MultitoolsSeedTest {
     }
     // end::prnt[]
 
+    // tag::prntHandler[]
     @Test
     void prntAndPrntHandler() throws Exception {
-        // tag::prntHandler[]
         // By default the supervisor prints "[My process] DEBUG: 1234"; a handler takes over:
         Supervisor s = Supervisor.builder()
                 .add("My process", new Debugging(1234))
-                .printHandler((name, id, text) -> OUT.add("CAUGHT " + text))  // myPrntHandler
+                .printHandler((name, id, text) -> printed.add("CAUGHT " + text))  // myPrntHandler
                 .build();
         s.supervise();
-        // end::prntHandler[]
-        assertThat(OUT).containsExactly("CAUGHT DEBUG: 1234");
+        assertThat(printed).containsExactly("CAUGHT DEBUG: 1234");
     }
+    // end::prntHandler[]
 
     // tag::send[]
     record MyResultsMessage(String text) implements Serializable {
@@ -135,17 +141,18 @@ class MultitoolsSeedTest {
     }
     // end::send[]
 
+    // tag::objHandler[]
     @Test
     void sendToTheSupervisorWithAnObjHandler() throws Exception {
-        // tag::objHandler[]
+        List<String> handled = new CopyOnWriteArrayList<>();
         Supervisor.builder()
                 .add("My process", new Multiplier(1234, 5678))
-                .messageHandler((name, id, m) -> OUT.add(m.toString()))  // myObjHandler
+                .messageHandler((name, id, m) -> handled.add(m.toString()))  // myObjHandler
                 .build()
                 .supervise();
-        // end::objHandler[]
-        assertThat(OUT).containsExactly("MyResultsMessage[text=DEBUG:7006652]");
+        assertThat(handled).containsExactly("MyResultsMessage[text=DEBUG:7006652]");
     }
+    // end::objHandler[]
 
     // tag::getIds[]
     static class AgentOne extends Agent {
@@ -163,18 +170,19 @@ class MultitoolsSeedTest {
     }
     // end::getIds[]
 
+    // tag::agents[]
     @Test
     void agentOneAndAgentTwo() throws Exception {
-        // tag::agents[]
-        recorded()  // Supervisor.builder(), with a print handler that records the lines
+        recorded()
                 .add("Agent one", new AgentOne())
                 .add("Agent two", new AgentTwo())
                 .build()
                 .supervise();
-        // end::agents[]
-        assertThat(OUT).containsExactly("Agent two signing in");
+        assertThat(printed).containsExactly("Agent two signing in");
     }
+    // end::agents[]
 
+    // tag::failure[]
     static class Broken extends Agent {
         @Override
         protected void run() {
@@ -184,7 +192,6 @@ class MultitoolsSeedTest {
 
     @Test
     void anExceptionStopsTheOthers() throws Exception {
-        // tag::failure[]
         Supervisor s = recorded()
                 .add("Agent one", new AgentOne())  // would wait forever for its message
                 .add("Broken", new Broken())
@@ -192,12 +199,12 @@ class MultitoolsSeedTest {
         try {
             s.supervise();
         } catch (AgentFailedException e) {  // the others were stopped; control is back here
-            OUT.add(e.agentName() + ": " + e.getCause());  // the agent's exception and stack trace
+            printed.add(e.agentName() + ": " + e.getCause());  // the agent's exception and stack trace
         }
-        // end::failure[]
-        assertThat(OUT).containsExactly("Broken: java.lang.IllegalStateException: fouled up");
-        assertThatThrownBy(s::supervise).isInstanceOf(IllegalStateException.class);
+        assertThat(printed).containsExactly("Broken: java.lang.IllegalStateException: fouled up");
+        assertThatThrownBy(s::supervise).isInstanceOf(IllegalStateException.class);  // a supervisor runs once
     }
+    // end::failure[]
 
     // tag::handleMessage[]
     static class FirstTen extends Agent {
@@ -213,7 +220,6 @@ class MultitoolsSeedTest {
             }
         }
     }
-    // end::handleMessage[]
 
     static class Counter extends Agent {
         @Override
@@ -226,10 +232,11 @@ class MultitoolsSeedTest {
 
     @Test
     void handleMessage() throws Exception {
-        recorded().add("My process", new FirstTen()).add("Counter", new Counter()).build().supervise(Deadlines.LONG);
-        assertThat(OUT).containsExactly("Received 1", "Received 2", "Received 3", "Received 4", "Received 5",
+        recorded().add("My process", new FirstTen()).add("Counter", new Counter()).build().supervise(LONG);
+        assertThat(printed).containsExactly("Received 1", "Received 2", "Received 3", "Received 4", "Received 5",
                 "Received 6", "Received 7", "Received 8", "Received 9", "Received 10");
     }
+    // end::handleMessage[]
 
     // tag::running[]
     record QuitMessage() implements Serializable {
@@ -256,7 +263,6 @@ class MultitoolsSeedTest {
             }
         }
     }
-    // end::running[]
 
     static class ProcessTwo extends Agent {
         @Override
@@ -276,9 +282,10 @@ class MultitoolsSeedTest {
     @Test
     void runningFlagAndCachedIds() throws Exception {
         recorded().add("Forwarder", new Forwarder()).add("Process two", new ProcessTwo()).add("Driver", new Driver())
-                .build().supervise(Deadlines.LONG);
-        assertThat(OUT).containsExactly("Process two got forward me");
+                .build().supervise(LONG);
+        assertThat(printed).containsExactly("Process two got forward me");
     }
+    // end::running[]
 
     // tag::resident[]
     static class Resident extends Agent {
@@ -301,7 +308,6 @@ class MultitoolsSeedTest {
             }
         }
     }
-    // end::resident[]
 
     static class Visitor extends Agent {
         @Override
@@ -309,29 +315,29 @@ class MultitoolsSeedTest {
             send(ids("My process"), "a visit");
         }
     }
+    // end::resident[]
 
+    // tag::residentSpec[]
     @Test
     void residentProcesses() throws Exception {
-        // tag::residentSpec[]
         recorded()
                 .add(AgentSpec.of("My process", new Resident()).resident())  // RESIDENT=True
                 .add(AgentSpec.of("Visitor", new Visitor()))
                 .build()
                 .supervise();
-        // end::residentSpec[]
-        assertThat(OUT).containsExactly("resident got a visit");
+        assertThat(printed).containsExactly("resident got a visit");
     }
+    // end::residentSpec[]
 
+    // tag::broadcast[]
     record EmptyMessage() implements Serializable {
     }
 
     static class Announcer extends Agent {
         @Override
         protected void run() {
-            // tag::broadcast[]
             send(ids("My Process"), new EmptyMessage());  // to the agents named "My Process"
             send(Recipient.BROADCAST, new EmptyMessage());  // to every other agent
-            // end::broadcast[]
         }
     }
 
@@ -340,7 +346,7 @@ class MultitoolsSeedTest {
         protected void run() throws Exception {
             print(name(), "got", nextMessage());
             if (name().equals("My Process")) {
-                print(name(), "got", nextMessage());
+                print(name(), "got", nextMessage());  // the direct message and the broadcast
             }
         }
     }
@@ -348,10 +354,11 @@ class MultitoolsSeedTest {
     @Test
     void broadcast() throws Exception {
         recorded().add("My Process", new Catcher()).add("Other", new Catcher()).add("Announcer", new Announcer())
-                .build().supervise(Deadlines.LONG);
-        assertThat(OUT).containsExactlyInAnyOrder("My Process got EmptyMessage[]", "My Process got EmptyMessage[]",
+                .build().supervise(LONG);
+        assertThat(printed).containsExactlyInAnyOrder("My Process got EmptyMessage[]", "My Process got EmptyMessage[]",
                 "Other got EmptyMessage[]");
     }
+    // end::broadcast[]
 
     // tag::listeners[]
     record StringMessage(String text) implements Serializable, CharSequence {
@@ -383,7 +390,6 @@ class MultitoolsSeedTest {
             }
         }
     }
-    // end::listeners[]
 
     static class Snoop extends Agent {
         @Override
@@ -399,33 +405,33 @@ class MultitoolsSeedTest {
             nextMessage();
         }
     }
+    // end::listeners[]
 
+    // tag::listenTo[]
     @Test
     void listeners() throws Exception {
-        // tag::listenTo[]
         recorded()
                 .add(AgentSpec.of("My Process", new Snoop()).listenTo(CharSequence.class))  // LISTEN_TO, subtypes too
                 .add(AgentSpec.of("Quiet", new Quiet()))
                 .add(AgentSpec.of("Talker", new Talker()))
                 .build()
                 .supervise();
-        // end::listenTo[]
-        assertThat(OUT).containsExactlyInAnyOrder("snoop got StringMessage[text=to whoever listens]",
+        assertThat(printed).containsExactlyInAnyOrder("snoop got StringMessage[text=to whoever listens]",
                 "snoop got StringMessage[text=to Quiet; the listener snoops a copy]",
                 "nobody listens: no agent listens to java.lang.Integer or a supertype of it");
     }
+    // end::listenTo[]
 
+    // tag::logger[]
     record MyMessages(int done) implements Serializable {
     }
 
-    // tag::logger[]
     static class MyLogger extends LoggerAgent {  // resident; run() and handle() are written for you
         @Override
         protected void log(Object m) {
             print(m);
         }
     }
-    // end::logger[]
 
     static class Reporter extends Agent {
         @Override
@@ -435,17 +441,17 @@ class MultitoolsSeedTest {
             }
         }
     }
+    // end::logger[]
 
+    // tag::loggerSpec[]
     @Test
     void loggers() throws Exception {
-        // tag::loggerSpec[]
         recorded()
                 .add(AgentSpec.of("My logger", new MyLogger()).listenTo(MyMessages.class).type(WorkerType.THREAD))
                 .add(AgentSpec.of("Worker", new Reporter()))
                 .build()
                 .supervise();
-        // end::loggerSpec[]
-        assertThat(OUT).containsExactly("MyMessages[done=33]", "MyMessages[done=66]", "MyMessages[done=99]");
+        assertThat(printed).containsExactly("MyMessages[done=33]", "MyMessages[done=66]", "MyMessages[done=99]");
     }
-
+    // end::loggerSpec[]
 }

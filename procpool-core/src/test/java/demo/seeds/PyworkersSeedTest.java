@@ -1,5 +1,6 @@
-package dev.procpool.seeds;
+package demo.seeds;
 
+// tag::imports[]
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +10,7 @@ import dev.procpool.PersistentWorker;
 import dev.procpool.Pool;
 import dev.procpool.PoolOptions;
 import dev.procpool.TaskFailedException;
+import dev.procpool.Token;
 import dev.procpool.Worker;
 import dev.procpool.WorkerContext;
 import dev.procpool.WorkerDiedException;
@@ -17,10 +19,8 @@ import dev.procpool.WorkerState;
 import dev.procpool.WorkerTerminatedException;
 import dev.procpool.WorkerType;
 import dev.procpool.Workers;
-import dev.procpool.testing.Deadlines;
 import dev.procpool.remote.WorkerServer;
 import dev.procpool.remote.WorkerServerOptions;
-import dev.procpool.testing.LeakCheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,18 +28,30 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+// end::imports[]
+import dev.procpool.testing.LeakCheck;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The README examples of pyworkers, written with procpool. Each tagged region is shown verbatim in
  * {@code docs/seeds.md} (checked by {@link SeedDocSyncTest}).
  */
+@Tag("jvm")
 @ExtendWith(LeakCheck.class)
 class PyworkersSeedTest {
 
+    // tag::conventions[]
+    /** The longest an example waits for anything: an upper bound, never a sleep (your code picks its own). */
+    static final Duration LONG = Duration.ofMinutes(1);
+    /** Worker options that drop the children's output (by default printed with a [name] prefix). */
     static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
-    /** The shared token of the examples' worker servers (read it from a file in real use). */
-    static final dev.procpool.Token TOKEN = dev.procpool.Token.of("pyworkers-seed-token-0123456789");
+
+    /** Python's range(from, to) as a list. */
+    static List<Integer> range(int from, int to) {
+        return IntStream.range(from, to).boxed().collect(Collectors.toList());
+    }
+    // end::conventions[]
 
     // tag::functions[]
     static int foo(int x) {
@@ -63,13 +75,9 @@ class PyworkersSeedTest {
     }
     // end::workerFunctions[]
 
-    static List<Integer> range(int from, int to) {
-        return IntStream.range(from, to).boxed().collect(Collectors.toList());
-    }
-
+    // tag::workers[]
     @Test
     void threadAndProcessWorkers() throws Exception {
-        // tag::workers[]
         // tw = ThreadWorker(target=foo, args=(1,)); pw = ProcessWorker(target=foo, args=(2,))
         try (Worker<Integer> tw = Workers.start(WorkerType.THREAD, () -> foo(1), QUIET);
                 Worker<Integer> pw = Workers.start(WorkerType.PROCESS, () -> foo(2), QUIET)) {
@@ -77,25 +85,30 @@ class PyworkersSeedTest {
             assertThat(pw.pid()).isNotEqualTo(ProcessHandle.current().pid());
             assertThat(tw.pid()).isEqualTo(ProcessHandle.current().pid());
 
-            tw.await(Deadlines.LONG);
-            pw.await(Deadlines.LONG);
+            tw.await(LONG);
+            pw.await(LONG);
             assertThat(tw.result() + ", " + pw.result()).isEqualTo("1, 4");
         }
 
         // server = spawn_server(('127.0.0.1', 60006)); rw = RemoteWorker(target=foo, args=(3,), host=...)
-        try (WorkerServer server = WorkerServer.spawn(WorkerServerOptions.builder().token(TOKEN).build());
-                Worker<Integer> rw = Workers.start(WorkerType.REMOTE, () -> foo(3),
-                        QUIET.toBuilder().remote(server.remoteOptions().build()).build())) {
-            rw.await(Deadlines.LONG);
+        // The token: Token.fromFile(...) in real use; a random one serves a server this program starts.
+        try (WorkerServer server = WorkerServer.spawn(WorkerServerOptions.builder().token(Token.random()).build());
+                Worker<Integer> rw = Workers.start(WorkerType.REMOTE, () -> foo(3), QUIET.toBuilder()
+                        .remote(server.remoteOptions()   // the server's address and token
+                                // a server deserializes only allowed classes: add this class's package
+                                .allowClasses(getClass().getPackageName() + ".**")
+                                .build())
+                        .build())) {
+            rw.await(LONG);
             assertThat(rw.result()).isEqualTo(9);
             assertThat(rw.pid()).isNotEqualTo(server.pid().getAsLong()); // a worker JVM the server started
         } // server.terminate(): stops the server and every worker it runs
-        // end::workers[]
     }
+    // end::workers[]
 
+    // tag::uniformApi[]
     @Test
     void uniformApi() throws Exception {
-        // tag::uniformApi[]
         for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {
             try (Worker<Integer> worker = Workers.start(type, () -> foo(7), QUIET.toBuilder().name("w-" + type).build())) {
                 // the same methods whatever the kind: id, name, type, host, pid, threadId (tid), isAlive, ...
@@ -104,25 +117,27 @@ class PyworkersSeedTest {
                 assertThat(worker.type()).isEqualTo(type);
                 assertThat(worker.host()).isNotBlank();
                 assertThat(worker.pid()).isPositive();
-                assertThat(worker.await(Deadlines.LONG)).isTrue();      // wait()
+                assertThat(worker.await(LONG)).isTrue();      // wait()
                 assertThat(worker.isAlive()).isFalse();
                 assertThat(worker.threadId()).isPresent();
                 assertThat(worker.state()).isEqualTo(WorkerState.COMPLETED);
                 assertThat(worker.result()).isEqualTo(49);
             }
         }
-        // end::uniformApi[]
     }
+    // end::uniformApi[]
 
+    // tag::factory[]
     @Test
     void workerTypeFactory() throws Exception {
-        // tag::factory[]
         // for wtype, x in zip(WorkerType, range(1, 4)): Worker.create(wtype, target=foo, args=(x,))
         List<Worker<Integer>> workers = new ArrayList<>();
         // a server in this JVM (pyworkers: RemoteServer run programmatically); its workers are processes
-        try (WorkerServer server = WorkerServer.start(WorkerServerOptions.builder().token(TOKEN).build())) {
+        try (WorkerServer server = WorkerServer.start(WorkerServerOptions.builder().token(Token.random()).build())) {
             // host=('127.0.0.1', port) for REMOTE; local kinds ignore it
-            WorkerOptions options = QUIET.toBuilder().remote(server.remoteOptions().build()).build();
+            WorkerOptions options = QUIET.toBuilder()
+                    .remote(server.remoteOptions().allowClasses(getClass().getPackageName() + ".**").build())
+                    .build();
             int x = 1;
             for (WorkerType type : WorkerType.values()) {
                 int arg = x++;
@@ -131,21 +146,21 @@ class PyworkersSeedTest {
 
             List<Integer> results = new ArrayList<>();
             for (Worker<Integer> worker : workers) {
-                worker.await(Deadlines.LONG);
+                worker.await(LONG);
                 results.add(worker.result());
             }
             assertThat(results).hasToString("[1, 4, 9]");
         } finally {
             workers.forEach(Worker::close);
         }
-        // end::factory[]
     }
+    // end::factory[]
 
+    // tag::errors[]
     @Test
     void handlingErrors() throws Exception {
-        // tag::errors[]
         try (Worker<Integer> pw = Workers.start(WorkerType.PROCESS, () -> suicide(2), QUIET)) {
-            pw.await(Deadlines.LONG);
+            pw.await(LONG);
 
             // print(pw.result) -> None: result() throws instead, with the task's exception as its cause
             assertThatThrownBy(pw::result).isInstanceOf(TaskFailedException.class)
@@ -159,19 +174,19 @@ class PyworkersSeedTest {
             // <Exception reported from the child process>: its stack trace is the child's
             assertThat(error.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals("suicide"));
         }
-        // end::errors[]
     }
+    // end::errors[]
 
+    // tag::sigkill[]
     @Test
     void killedWorkerHasErrorEvenWithoutException() throws Exception {
-        // tag::sigkill[]
         try (Worker<Integer> pw = Workers.start(WorkerType.PROCESS, () -> {
             Thread.sleep(Long.MAX_VALUE);
             return 0;
         }, QUIET)) {
-            await().atMost(Deadlines.LONG).until(() -> pw.state() == WorkerState.RUNNING);
+            await().atMost(LONG).until(() -> pw.state() == WorkerState.RUNNING);
             ProcessHandle.of(pw.pid()).orElseThrow().destroyForcibly();       // SIGKILL from outside
-            pw.await(Deadlines.LONG);
+            pw.await(LONG);
 
             assertThat(pw.hasError()).isTrue();
             assertThat(pw.state()).isEqualTo(WorkerState.DIED);
@@ -179,8 +194,8 @@ class PyworkersSeedTest {
             assertThat(pw.error()).get().isInstanceOfSatisfying(WorkerDiedException.class,
                     died -> assertThat(died.signal()).hasValue("SIGKILL"));
         }
-        // end::sigkill[]
     }
+    // end::sigkill[]
 
     // tag::releaseOnTerminate[]
     /** Waits until stopped; an interrupt (pyworkers: WorkerTerminateError) lets it clean up first. */
@@ -195,12 +210,12 @@ class PyworkersSeedTest {
     }
     // end::releaseOnTerminate[]
 
+    // tag::terminate[]
     @Test
     void gracefulTermination() throws Exception {
-        // tag::terminate[]
         for (WorkerType type : List.of(WorkerType.THREAD, WorkerType.PROCESS)) {
-            try (Worker<String> worker = Workers.start(type, PyworkersSeedTest::releaseOnTerminate, QUIET)) {
-                await().atMost(Deadlines.LONG).until(() -> worker.threadId().isPresent());
+            try (Worker<String> worker = Workers.start(type, () -> releaseOnTerminate(), QUIET)) {
+                await().atMost(LONG).until(() -> worker.threadId().isPresent());
 
                 // terminate(timeout): interrupt the task; if it still runs after the grace, SIGTERM
                 // (a process), then SIGKILL after another grace. Returns once the worker has ended.
@@ -212,12 +227,12 @@ class PyworkersSeedTest {
                         .isInstanceOf(InterruptedException.class).hasMessage("released my resources");
             }
         }
-        // end::terminate[]
     }
+    // end::terminate[]
 
+    // tag::persistent[]
     @Test
     void persistentWorkers() throws Exception {
-        // tag::persistent[]
         // for wtype in WorkerType: PersistentWorker.create(wtype, target=foo)
         List<PersistentWorker<Integer, Integer>> workers = new ArrayList<>();
         try {
@@ -232,23 +247,23 @@ class PyworkersSeedTest {
             List<String> printed = new ArrayList<>();
             for (PersistentWorker<Integer, Integer> worker : workers) {
                 worker.endInput();                 // no more arguments (pyworkers: close())
-                worker.await(Deadlines.LONG);      // wait()
+                worker.await(LONG);      // wait()
                 printed.add(worker.result() + " " + worker.results().collect(Collectors.toList()));
             }
             assertThat(printed).containsExactly("5 [0, 4, 16, 36, 64]", "5 [1, 9, 25, 49, 81]");
         } finally {
             workers.forEach(Worker::close);
         }
-        // end::persistent[]
     }
+    // end::persistent[]
 
+    // tag::persistentRestart[]
     @Test
     void persistentWorkerRestart() throws Exception {
-        // tag::persistentRestart[]
         try (PersistentWorker<Integer, Integer> worker =
                 Workers.persistent(WorkerType.PROCESS, (Integer x) -> foo(x), QUIET)) {
             worker.enqueue(2);
-            assertThat(worker.nextResult(Deadlines.LONG)).isEqualTo(4);   // get_next_result()
+            assertThat(worker.nextResult(LONG)).isEqualTo(4);   // get_next_result()
 
             // restart: a new process (e.g. to free memory the old one held), same object, same function
             long oldPid = worker.pid();
@@ -258,15 +273,15 @@ class PyworkersSeedTest {
             worker.enqueue(3);
             worker.endInput();
             assertThat(worker.results().collect(Collectors.toList())).containsExactly(9);
-            worker.await(Deadlines.LONG);
+            worker.await(LONG);
             assertThat(worker.result()).isEqualTo(1);      // the call count restarts with the process
         }
-        // end::persistentRestart[]
     }
+    // end::persistentRestart[]
 
+    // tag::pool[]
     @Test
     void pool() throws Exception {
-        // tag::pool[]
         // p = Pool(foo, name='Simple Pool'); p.add_worker(wtype) for each kind
         Pool p = Pool.create(PoolOptions.builder()
                 .name("Simple Pool")
@@ -294,12 +309,12 @@ class PyworkersSeedTest {
         results.sort(Comparator.naturalOrder());                                   // print(sorted(results))
         assertThat(results).hasToString("[0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196, "
                 + "225, 256, 289, 324, 361]");
-        // end::pool[]
     }
+    // end::pool[]
 
+    // tag::perWorkerFunctions[]
     @Test
     void poolWithPerWorkerFunctions() throws Exception {
-        // tag::perWorkerFunctions[]
         // pyworkers: workers of one Pool may run different target functions
         try (Pool p = Pool.create(PoolOptions.builder()
                 .name("Simple Pool")
@@ -318,6 +333,6 @@ class PyworkersSeedTest {
             // map sends the inputs in chunks, and both workers, idle at the start, took some
             assertThat(results).anyMatch(r -> r.startsWith("#0 foo")).anyMatch(r -> r.startsWith("#1 gpu"));
         }
-        // end::perWorkerFunctions[]
     }
+    // end::perWorkerFunctions[]
 }

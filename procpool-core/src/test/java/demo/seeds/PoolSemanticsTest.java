@@ -1,4 +1,4 @@
-package dev.procpool.seeds;
+package demo.seeds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A task here marks that it started (a file {@code started-NAME}) and then waits for the file
  * {@code gate}, so the test decides when it ends; a file reaches a child JVM where a latch could not.
  */
+@Tag("jvm")
 @ExtendWith(LeakCheck.class)
 class PoolSemanticsTest {
     private static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();

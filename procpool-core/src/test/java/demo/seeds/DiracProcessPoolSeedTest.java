@@ -1,5 +1,6 @@
-package dev.procpool.seeds;
+package demo.seeds;
 
+// tag::imports[]
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -17,8 +18,6 @@ import dev.procpool.TaskRejectedException;
 import dev.procpool.TaskState;
 import dev.procpool.TaskTimeoutException;
 import dev.procpool.WorkerOptions;
-import dev.procpool.testing.Deadlines;
-import dev.procpool.testing.LeakCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,18 +28,28 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+// end::imports[]
+import dev.procpool.testing.LeakCheck;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The README of DIRAC's ProcessPool, written with procpool. Each tagged region is shown verbatim in
  * {@code docs/seeds.md} (checked by {@link SeedDocSyncTest}).
  */
+@Tag("jvm")
 @ExtendWith(LeakCheck.class)
 class DiracProcessPoolSeedTest {
 
+    // tag::conventions[]
+    /** The longest an example waits for anything: an upper bound, never a sleep (your code picks its own). */
+    static final Duration LONG = Duration.ofMinutes(1);
+    /** The same bound in seconds, for {@code future.get(WAIT, TimeUnit.SECONDS)}. */
+    static final long WAIT = LONG.toSeconds();
+    /** Worker options that drop the children's output (by default printed with a [name] prefix). */
     static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
-    static final long WAIT = Deadlines.LONG.toSeconds();
+    // end::conventions[]
 
     // tag::functions[]
     static int add(int a, int b) {
@@ -83,10 +92,10 @@ class DiracProcessPoolSeedTest {
     }
     // end::power[]
 
+    // tag::constructor[]
     @Test
     void constructorSizesThePool(@TempDir Path dir) throws Exception {
         String gate = dir.resolve("gate").toString();
-        // tag::constructor[]
         List<Object> seen = new CopyOnWriteArrayList<>();
         // ProcessPool(minSize=1, maxSize=2, maxQueuedRequests=10, strictLimits=True,
         //             poolCallback=..., poolExceptionCallback=...)
@@ -104,23 +113,23 @@ class DiracProcessPoolSeedTest {
             // two requests at once: the first worker is busy, so the pool grows to maxSize
             TaskHandle<Integer> first = pool.submit(() -> squareWhenOpen(gate, 2));
             TaskHandle<Integer> second = pool.submit(() -> squareWhenOpen(gate, 3));
-            await().atMost(Deadlines.LONG).until(() -> pool.stats().running() == 2);
+            await().atMost(LONG).until(() -> pool.stats().running() == 2);
             assertThat(pool.stats().workersAlive()).isEqualTo(2);
 
             Files.createFile(Path.of(gate));
             assertThat(first.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(4);
             assertThat(second.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(9);
-            await().atMost(Deadlines.LONG).until(() -> seen.size() == 2);   // the pool callback saw both
+            await().atMost(LONG).until(() -> seen.size() == 2);   // the pool callback saw both
 
             // idle for longer than the idle timeout, the extra worker exits: back to minSize
-            await().atMost(Deadlines.LONG).until(() -> pool.stats().workersAlive() == 1);
+            await().atMost(LONG).until(() -> pool.stats().workersAlive() == 1);
         }
-        // end::constructor[]
     }
+    // end::constructor[]
 
+    // tag::createAndQueueTask[]
     @Test
     void createAndQueueTask() throws Exception {
-        // tag::createAndQueueTask[]
         List<String> events = new CopyOnWriteArrayList<>();
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .callbackMode(CallbackMode.ON_DEMAND)        // DIRAC's default: processRequests() runs callbacks
@@ -140,12 +149,12 @@ class DiracProcessPoolSeedTest {
             pool.processAllResults();                        // pool.processAllRequests()
             assertThat(events).containsExactly("callback -> 7", "pool callback: t-7 -> 7");
         }
-        // end::createAndQueueTask[]
     }
+    // end::createAndQueueTask[]
 
+    // tag::processTask[]
     @Test
     void processTaskInstance() throws Exception {
-        // tag::processTask[]
         try (Pool pool = Pool.create(PoolOptions.builder().workerOptions(QUIET).build())) {
             // task = ProcessTask(Power, args=(2, 10), callback=..., timeOut=10); pool.queueTask(task)
             Task<Long> task = new Power(2, 10);
@@ -155,12 +164,12 @@ class DiracProcessPoolSeedTest {
             TaskHandle<Long> queued = pool.submit(task, options);
             assertThat(queued.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(1024L);
         }
-        // end::processTask[]
     }
+    // end::processTask[]
 
+    // tag::processRequests[]
     @Test
     void processRequestsOnDemand() throws Exception {
-        // tag::processRequests[]
         List<Integer> processed = new ArrayList<>();    // only touched by this thread: callbacks run here
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .maxWorkers(2)
@@ -185,12 +194,12 @@ class DiracProcessPoolSeedTest {
             assertThat(pool.processAllResults()).isEqualTo(1);
             assertThat(processed).containsExactlyInAnyOrder(2, 4, 6, 10);
         }
-        // end::processRequests[]
     }
+    // end::processRequests[]
 
+    // tag::daemonize[]
     @Test
     void daemonize() throws Exception {
-        // tag::daemonize[]
         List<String> processed = new CopyOnWriteArrayList<>();
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .callbackMode(CallbackMode.DAEMON)          // pool.daemonize(); procpool's default
@@ -199,7 +208,7 @@ class DiracProcessPoolSeedTest {
                 .build())) {
             pool.submit(() -> add(1, 2));
             // nobody calls processResults(): a pool thread runs the callback as soon as the result arrives
-            await().atMost(Deadlines.LONG).until(() -> processed.size() == 1);
+            await().atMost(LONG).until(() -> processed.size() == 1);
             assertThat(processed.get(0)).startsWith("procpool-callbacks").endsWith(": 3");
 
             // processAllRequests() still works: it waits until every request ended and its callbacks ran
@@ -208,19 +217,19 @@ class DiracProcessPoolSeedTest {
             assertThat(processed).hasSize(2);
             assertThat(processed.get(1)).endsWith(": 5");
         }
-        // end::daemonize[]
     }
+    // end::daemonize[]
 
+    // tag::fullQueue[]
     @Test
     void freeSlotsFullQueueAndBlocking(@TempDir Path dir) throws Exception {
         String gate = dir.resolve("gate").toString();
-        // tag::fullQueue[]
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .minWorkers(1).maxWorkers(1)
                 .queueCapacity(1)                                // maxQueuedRequests=1
                 .workerOptions(QUIET)
                 .build())) {
-            await().atMost(Deadlines.LONG).until(pool::hasFreeSlots);     // the worker is up and idle
+            await().atMost(LONG).until(pool::hasFreeSlots);     // the worker is up and idle
             assertThat(pool.isFull()).isFalse();
 
             TaskHandle<Integer> running = pool.submit(() -> squareWhenOpen(gate, 2));
@@ -240,20 +249,20 @@ class DiracProcessPoolSeedTest {
             assertThat(running.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(4);
             assertThat(queued.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(9);
         }
-        // end::fullQueue[]
     }
+    // end::fullQueue[]
 
+    // tag::nonBlocking[]
     @Test
     void nonBlockingQueueing(@TempDir Path dir) throws Exception {
         String gate = dir.resolve("gate").toString();
-        // tag::nonBlocking[]
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .minWorkers(1).maxWorkers(1)
                 .queueCapacity(1)
                 .rejectionPolicy(RejectionPolicy.ABORT)          // blocking=False, for the whole pool
                 .workerOptions(QUIET)
                 .build())) {
-            await().atMost(Deadlines.LONG).until(pool::hasFreeSlots);
+            await().atMost(LONG).until(pool::hasFreeSlots);
             TaskHandle<Integer> running = pool.submit(() -> squareWhenOpen(gate, 2));
             TaskHandle<Integer> queued = pool.submit(() -> squareWhenOpen(gate, 3));
 
@@ -266,12 +275,12 @@ class DiracProcessPoolSeedTest {
             assertThat(running.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(4);
             assertThat(queued.future().get(WAIT, TimeUnit.SECONDS)).isEqualTo(9);
         }
-        // end::nonBlocking[]
     }
+    // end::nonBlocking[]
 
+    // tag::callbacks[]
     @Test
     void callbacksTaskFirstThenPool() throws Exception {
-        // tag::callbacks[]
         List<String> events = new CopyOnWriteArrayList<>();
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .maxWorkers(1)
@@ -302,12 +311,12 @@ class DiracProcessPoolSeedTest {
             pool.processAllResults();
             assertThat(events).containsExactly("task callback 2");
         }
-        // end::callbacks[]
     }
+    // end::callbacks[]
 
+    // tag::excInfo[]
     @Test
     void exceptionInfo() throws Exception {
-        // tag::excInfo[]
         try (Pool pool = Pool.create(PoolOptions.builder().workerOptions(QUIET).build())) {
             TaskHandle<Integer> failing = pool.submit(() -> divide(1, 0));
             Throwable error = failing.future().handle((value, e) -> e).get(WAIT, TimeUnit.SECONDS);
@@ -320,12 +329,12 @@ class DiracProcessPoolSeedTest {
             assertThat(excInfo.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals("divide"));
             assertThat(failing.state()).isEqualTo(TaskState.FAILED);
         }
-        // end::excInfo[]
     }
+    // end::excInfo[]
 
+    // tag::timeOut[]
     @Test
     void timedExecution() throws Exception {
-        // tag::timeOut[]
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .maxWorkers(1)
                 .grace(Duration.ofMillis(200))             // between interrupt, SIGTERM and SIGKILL
@@ -347,12 +356,12 @@ class DiracProcessPoolSeedTest {
             assertThat(pool.stats().timedOut()).isEqualTo(1);
             assertThat(pool.stats().workersDied()).isEqualTo(1);
         }
-        // end::timeOut[]
     }
+    // end::timeOut[]
 
+    // tag::finalize[]
     @Test
     void finalizeThePool() throws Exception {
-        // tag::finalize[]
         Pool pool = Pool.create(PoolOptions.builder()
                 .maxWorkers(1)
                 .closeTimeout(Duration.ofMillis(500))      // how long close() lets pending work finish
@@ -372,6 +381,6 @@ class DiracProcessPoolSeedTest {
         assertThat(pool.isTerminated()).isTrue();
         assertThat(quick.future().join()).isEqualTo(3);
         assertThat(endless.state()).isEqualTo(TaskState.CANCELLED);
-        // end::finalize[]
     }
+    // end::finalize[]
 }

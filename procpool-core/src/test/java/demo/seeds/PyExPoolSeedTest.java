@@ -1,5 +1,6 @@
-package dev.procpool.seeds;
+package demo.seeds;
 
+// tag::imports[]
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.procpool.jobs.Job;
@@ -8,28 +9,33 @@ import dev.procpool.jobs.JobHandle;
 import dev.procpool.jobs.JobPool;
 import dev.procpool.jobs.JobStatus;
 import dev.procpool.jobs.Output;
-import dev.procpool.testing.LeakCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+// end::imports[]
+import dev.procpool.testing.LeakCheck;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** PyExPool's README examples written with procpool's jobs API; shown in docs/seeds.md. */
+/**
+ * PyExPool's README examples written with procpool's jobs API. Each tagged region is shown verbatim
+ * in {@code docs/seeds.md} (checked by {@link SeedDocSyncTest}).
+ */
+@Tag("jvm")
 @ExtendWith(LeakCheck.class)
 class PyExPoolSeedTest {
-    @TempDir
-    Path dir;
-
+    // tag::usage[]
     @Test
-    void usageExample() throws Exception {
+    void usageExample(@TempDir Path dir) throws Exception {
+        // the network to shuffle: dir/this_sub_dir/NetShuffling.net
         Files.createDirectory(dir.resolve("this_sub_dir"));
         Files.writeString(dir.resolve("this_sub_dir/NetShuffling.net"), "1 2\n2 3\n3 1\n");
         List<String> done = new CopyOnWriteArrayList<>();
-        // tag::usage[]
+
         // 1. Create the execution pool
         try (JobPool execpool = JobPool.builder()
                 .slots(Math.max(Runtime.getRuntime().availableProcessors() - 1, 1)).build()) {
@@ -50,19 +56,19 @@ class PyExPoolSeedTest {
 
             // 3. Wait for the jobs for the global timeout at most: false if the rest was killed
             boolean finished = execpool.join(globalTimeout);
-            // end::usage[]
             assertThat(finished).isTrue();
             assertThat(shuffling.future().join().status()).isEqualTo(JobStatus.SUCCEEDED);
         }
         assertThat(done).containsExactly("NetShuffling");
         assertThat(dir.resolve("this_sub_dir/NetShuffling.5.net")).exists();
     }
+    // end::usage[]
 
+    // tag::task[]
     @Test
     void tasksAreJobGroups() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         try (JobPool execpool = JobPool.builder().slots(2).build()) {
-            // tag::task[]
             // PyExPool's Task is a JobGroup: its own timeout, onStart, and onDone once all its jobs succeeded
             JobGroup task = JobGroup.builder("shuffles").timeout(Duration.ofMinutes(10))
                     .onStart(g -> events.add("started " + g.name()))
@@ -73,24 +79,25 @@ class PyExPoolSeedTest {
                         .stdout(Output.pipe()).build());
             }
             execpool.join();
-            // end::task[]
             assertThat(task.succeeded()).isTrue();
         }
         assertThat(events).containsExactly("started shuffles", "done shuffles");
     }
+    // end::task[]
 
+    // tag::failover[]
     @Test
     void failoverExample() throws Exception {
-        // tag::failover[]
         // No signal handlers are needed: however this JVM ends (SIGTERM, SIGINT, SIGHUP, System.exit,
         // a crash, even SIGKILL), procpool's reaper process kills every job it started and their
         // children within milliseconds. To stop everything explicitly:
         JobPool execpool = JobPool.builder().slots(2).build();
         JobHandle endless = execpool.submit(Job.builder("sleep", "600").build());
         List<Job> neverStarted = execpool.shutdownNow();  // kills running jobs' process trees
-        // end::failover[]
-        assertThat(neverStarted.size()).isLessThanOrEqualTo(1);  // queued or already started
+
+        assertThat(neverStarted.size()).isLessThanOrEqualTo(1);  // queued, or already started
         assertThat(endless.future().join().status()).isEqualTo(JobStatus.CANCELLED);
         execpool.close();
     }
+    // end::failover[]
 }
