@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 // end::imports[]
 import dev.procpool.testing.LeakCheck;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -454,4 +455,32 @@ class MultitoolsSeedTest {
         assertThat(printed).containsExactly("MyMessages[done=33]", "MyMessages[done=66]", "MyMessages[done=99]");
     }
     // end::loggerSpec[]
+
+    /** multitools' get_message(timeout) and receive(timeout) raise Queue.Empty; here a TimeoutException. */
+    static class Impatient extends Agent {
+        @Override
+        protected void handle(Object m) {
+            print("unexpected", m);
+        }
+
+        @Override
+        protected void run() throws Exception {
+            try {
+                nextMessage(Duration.ofMillis(100));
+            } catch (TimeoutException e) {
+                print("nextMessage: nothing came");
+            }
+            try {
+                receive(Duration.ZERO);
+            } catch (TimeoutException e) {
+                print("receive: nothing came");
+            }
+        }
+    }
+
+    @Test
+    void waitingForAMessageWithATimeoutEndsWhenNothingComes() throws Exception {
+        recorded().add("Impatient", new Impatient()).build().supervise(LONG);
+        assertThat(printed).containsExactly("nextMessage: nothing came", "receive: nothing came");
+    }
 }

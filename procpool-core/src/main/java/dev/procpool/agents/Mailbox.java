@@ -66,10 +66,12 @@ final class Mailbox {
         if (o != null) {
             return o;
         }
+        // awaitNanos returns a negative remainder once the time is up: it must not read as "forever"
+        boolean forever = nanos < 0;
         lock.lock();
         try {
             while (shared.isEmpty()) {
-                if (nanos < 0) {
+                if (forever) {
                     notEmpty.await();
                 } else {
                     if (nanos <= 0) {
