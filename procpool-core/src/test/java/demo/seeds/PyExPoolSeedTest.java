@@ -17,7 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 // end::imports[]
+import dev.procpool.jobs.JobResult;
 import dev.procpool.testing.LeakCheck;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -100,4 +103,33 @@ class PyExPoolSeedTest {
         execpool.close();
     }
     // end::failover[]
+
+    @Test
+    void aStartDelayHoldsTheSlotBeforeTheProcessStarts() throws Exception {
+        Duration delay = Duration.ofMillis(300);
+        try (JobPool pool = JobPool.builder().slots(1).build()) {
+            Instant submitted = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            JobHandle delayed = pool.submit(Job.builder("true").startDelay(delay).build());
+            JobHandle next = pool.submit(Job.builder("true").build());
+            JobResult first = delayed.future().join();
+            JobResult second = next.future().join();
+            assertThat(first.status()).isEqualTo(JobStatus.SUCCEEDED);
+            // the process starts after the delay, and the delay holds the only slot
+            assertThat(first.start().orElseThrow()).isAfterOrEqualTo(submitted.plus(delay));
+            assertThat(second.start().orElseThrow()).isAfterOrEqualTo(submitted.plus(delay));
+        }
+    }
+
+    @Test
+    void aTasksParamsReachItsCallbacks() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (JobPool pool = JobPool.builder().slots(2).build()) {
+            JobGroup task = JobGroup.builder("net").param("network", "karate")
+                    .onDone(g -> seen.add(g.name() + " " + g.params().get("network"))).build();
+            pool.submit(Job.builder("true").group(task).param("i", 1)
+                    .onDone(r -> seen.add("job " + r.job().params().get("i"))).build());
+            pool.join();
+        }
+        assertThat(seen).containsExactly("job 1", "net karate");
+    }
 }
