@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       character for character (after removing the common indentation), the region between
  *       {@code // tag::tag[]} and {@code // end::tag[]} in {@code demo/seeds/Class.java}, a test that
  *       runs; and every tagged region of the seed tests is shown;</li>
+ *   <li>every test the doc names as {@code `Class#method`} (the proofs in the capability tables) exists;</li>
  *   <li>the blocks are self-contained: for each test class, its {@code imports} block at the top of a
  *       file and all its other blocks in one class of another package ({@code demo.pasted}) compile
  *       on their own, so nothing they use is hidden in the test (a helper, a constant, a class).</li>
@@ -48,6 +50,8 @@ class SeedDocSyncTest {
     private static final Pattern SNIPPET = Pattern.compile(
             "<!-- snippet: (\\w+)#(\\w+) -->\\n```java\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern TAG = Pattern.compile("// tag::(\\w+)\\[\\]");
+    /** A test named in the doc's text, such as {@code `PoolTest#mapKeepsInputOrderAndChunksLargeInputs`}. */
+    private static final Pattern NAMED_TEST = Pattern.compile("`(\\w+Test)#(\\w+)`");
 
     /** The doc's java blocks, by test class, in the doc's order; each a tag and its code. */
     private static Map<String, Map<String, String>> snippets(String doc) {
@@ -97,6 +101,31 @@ class SeedDocSyncTest {
             }
         }
         assertThat(missing).as("tagged examples not shown in docs/seeds.md").isEmpty();
+    }
+
+    @Test
+    void everyTestTheDocNamesExists() throws IOException {
+        Path root = projectRoot();
+        String doc = Files.readString(root.resolve("docs/seeds.md"));
+        Map<String, Path> testSources = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.walk(root, 8)) {
+            files.filter(f -> f.toString().contains("/src/test/java/") && f.toString().endsWith("Test.java"))
+                    .forEach(f -> testSources.putIfAbsent(f.getFileName().toString().replace(".java", ""), f));
+        }
+        Matcher m = NAMED_TEST.matcher(doc);
+        Set<String> missing = new LinkedHashSet<>();
+        int named = 0;
+        while (m.find()) {
+            named++;
+            Path source = testSources.get(m.group(1));
+            if (source == null) {
+                missing.add(m.group() + ": no test class " + m.group(1));
+            } else if (!Pattern.compile("void " + m.group(2) + "\\(").matcher(Files.readString(source)).find()) {
+                missing.add(m.group() + ": no method " + m.group(2) + " in " + root.relativize(source));
+            }
+        }
+        assertThat(named).as("tests named in docs/seeds.md").isGreaterThan(100);
+        assertThat(missing).as("tests named in docs/seeds.md that do not exist").isEmpty();
     }
 
     @Test
