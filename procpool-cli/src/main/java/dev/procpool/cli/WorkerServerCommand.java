@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "worker-server", header = "Runs tasks of remote controllers in worker JVMs on this host.",
         description = {
             "With --listen: every connection must prove it knows the shared token (an HMAC challenge; the token never travels).",
-            "Token: --token-file FILE, or the environment variable PROCPOOL_TOKEN (at least 16 characters).",
+            "Token: --token-file FILE, or the environment variable PROCPOOL_TOKEN (at least 16 characters, no white space).",
             "Anyone holding the token can run any code here as this user: see docs/security.md.",
             "With --redis: joins the pool of a Redis namespace as a node: takes tasks from the Redis stream, runs them in "
                 + "local worker processes, and takes over the tasks of nodes that died. Delivery is at least once: a task "
