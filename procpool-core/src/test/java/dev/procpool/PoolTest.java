@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Pools with real worker processes (and threads), misbehaving on purpose. */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class PoolTest {
     private static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
 

@@ -13,12 +13,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What only a process can do or suffer: real deaths, signals, JVM options, output. */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class ProcessWorkerTest {
 
     private static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();

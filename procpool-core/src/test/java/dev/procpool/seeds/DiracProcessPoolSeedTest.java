@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code docs/seeds.md} (checked by {@link SeedDocSyncTest}).
  */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class DiracProcessPoolSeedTest {
 
     static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();

@@ -19,6 +19,7 @@ import dev.procpool.testing.LeakCheck;
 import java.io.Serializable;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * lines, and the test checks them.
  */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class MultitoolsSeedTest {
     /** Every line the agents printed (or the supervisor's handlers saw), in order per agent. */
     static final List<String> OUT = new CopyOnWriteArrayList<>();

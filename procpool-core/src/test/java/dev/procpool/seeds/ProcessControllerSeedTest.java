@@ -40,6 +40,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * shown verbatim in {@code docs/seeds.md} (checked by {@link SeedDocSyncTest}).
  */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class ProcessControllerSeedTest {
 
     // tag::quiet[]

@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code docs/seeds.md} (checked by {@link SeedDocSyncTest}).
  */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class PyworkersSeedTest {
 
     static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
