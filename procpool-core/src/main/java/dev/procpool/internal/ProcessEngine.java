@@ -108,8 +108,8 @@ final class ProcessEngine extends ChannelEngine {
         }
         this.process = p;
         controller.register(this);
-        stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, options.output());
-        stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, options.output());
+        stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, options.output(), cds.vmNoise());
+        stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, options.output(), cds.vmNoise());
         stdout.start();
         stderr.start();
         ScheduledFuture<?> startDeadline = controller.timer().schedule(() -> {
