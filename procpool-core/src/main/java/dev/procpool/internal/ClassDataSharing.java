@@ -56,12 +56,6 @@ final class ClassDataSharing {
     private static final String AOT_LOGS_OFF = "-Xlog:aot*=off,cds*=off";
     /** The first release whose AOT cache options are used; see the class comment for 24. */
     static final int AOT_CACHE_SINCE = 25;
-    /** Assembling a cache takes about a second; one that takes this long is stuck. */
-    private static final Duration ASSEMBLY_TIMEOUT = Duration.ofMinutes(2);
-    /** AOT caches being assembled, destroyed if the controller exits meanwhile. */
-    private static final java.util.Set<Process> ASSEMBLING = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
-
     /**
      * The JVM arguments for one launch, and what to do when that process exits.
      *
@@ -124,46 +118,25 @@ final class ClassDataSharing {
     }
 
     /**
-     * Assembles the AOT cache from a recorded configuration on a thread of its own (it runs a JVM
-     * for about a second, which no worker or pool thread should wait for), then publishes it.
+     * The shell script that assembles an AOT cache and publishes it. It runs detached from the
+     * controller's threads and outlives the controller if need be: a program that starts one worker
+     * and exits (the case start-up matters most for) still gets its cache for the next run. The
+     * rename is atomic (same directory); the lock goes last, so a worker that finds no lock finds
+     * the cache. A stuck assembly is ended after two minutes where {@code timeout} exists.
+     * Arguments: configuration, temporary cache, cache, lock, then the assembly command.
      */
-    private static void assembleInBackground(Plan plan) {
-        Thread t = new Thread(() -> {
-            Path cache = Path.of(plan.creating() + ".aot");
-            try {
-                if (HOOKED.compareAndSet(false, true)) {
-                    Runtime.getRuntime().addShutdownHook(new Thread(() -> ASSEMBLING.forEach(Process::destroyForcibly),
-                            "procpool-aot-cache-stop"));
-                }
-                Process p = new ProcessBuilder(plan.assemble()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                ASSEMBLING.add(p);
-                try {
-                    boolean ended = p.waitFor(ASSEMBLY_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    if (!ended) {
-                        p.destroyForcibly();
-                        p.waitFor();
-                    } else if (p.exitValue() == 0 && Files.size(cache) > 0) {
-                        publish(cache, plan.archive());
-                    }
-                } finally {
-                    ASSEMBLING.remove(p);
-                }
-            } catch (IOException | RuntimeException e) {
-                // no cache this time; a later worker records again
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                try {
-                    Files.deleteIfExists(cache);
-                } catch (IOException ignored) {
-                    // pruned later
-                }
-                cleanUp(plan.creating(), plan.lock());
-            }
-        }, "procpool-aot-cache");
-        t.setDaemon(true);
-        t.start();
+    private static final String ASSEMBLE = "conf=$1 tmp=$2 cache=$3 lock=$4; shift 4; "
+            + "if command -v timeout >/dev/null; then set -- timeout 120 \"$@\"; fi; "
+            + "if \"$@\" </dev/null >/dev/null 2>&1 && [ -s \"$tmp\" ]; then mv -f \"$tmp\" \"$cache\"; fi; "
+            + "rm -f \"$tmp\" \"$conf\"; rm -f \"$lock\"";
+
+    /** Starts the assembly of the AOT cache from a recorded configuration; see {@link #ASSEMBLE}. */
+    private static void assembleInBackground(Plan plan) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("/bin/sh", "-c", ASSEMBLE, "procpool-aot-cache",
+                plan.creating().toString(), plan.creating() + ".aot", plan.archive().toString(), plan.lock().toString()));
+        cmd.addAll(plan.assemble());
+        new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
     }
 
     private ClassDataSharing() {
