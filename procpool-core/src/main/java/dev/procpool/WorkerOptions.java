@@ -385,8 +385,11 @@ public final class WorkerOptions {
          * Whether child JVMs share an archive of the classes they load (application class data
          * sharing), which cuts a worker's start-up. On by default; it applies when every classpath
          * entry is a jar and the child runs this JVM's own java. The first worker of a given java,
-         * classpath and JVM arguments writes the archive as it exits (which makes that one exit
-         * slower); later ones map it. Archives live under {@code ~/.cache/procpool/cds}.
+         * classpath and JVM arguments records what it loads as it exits (which makes that one exit
+         * slower); later ones map the archive. On JDK 25 and later the archive is an AOT cache
+         * ({@code -XX:AOTCache}), assembled from that record by a short background JVM run in
+         * this JVM; on older JDKs a dynamic CDS archive. Archives live under
+         * {@code ~/.cache/procpool/cds}.
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;

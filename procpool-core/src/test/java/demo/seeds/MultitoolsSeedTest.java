@@ -19,6 +19,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 // end::imports[]
 import dev.procpool.testing.LeakCheck;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @Tag("jvm")
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class MultitoolsSeedTest {
     // tag::conventions[]
     /** The longest an example waits for anything: an upper bound, never a sleep (your code picks its own). */

@@ -51,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("jvm")
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class PoolSemanticsTest {
     private static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
 

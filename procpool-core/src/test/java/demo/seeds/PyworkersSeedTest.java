@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 // end::imports[]
 import dev.procpool.testing.LeakCheck;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @Tag("jvm")
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class PyworkersSeedTest {
 
     // tag::conventions[]

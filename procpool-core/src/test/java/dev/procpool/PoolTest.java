@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Pools with real worker processes (and threads), misbehaving on purpose. */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class PoolTest {
     private static final WorkerOptions QUIET = WorkerOptions.builder().output(OutputHandler.discard()).build();
 
@@ -618,6 +620,7 @@ class PoolTest {
     }
 
     @Test
+    @SuppressWarnings("divzero") // the failing task of the batch
     void batchesReturnAtOnceAndKeepTheirResultsAndErrorsTogether() throws Exception {
         try (Pool pool = Pool.create(options(2).build())) {
             Batch<Integer> b1 = pool.submitBatch(List.of(() -> 4 / 2, () -> 12 / 3));

@@ -21,11 +21,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.event.Level;
 
 /** {@code procpool log-server} as a real process: events in, JSON lines out, strangers refused on stderr. */
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class LogServerCommandTest {
     private static final long DEADLINE_MILLIS = 30_000;
 

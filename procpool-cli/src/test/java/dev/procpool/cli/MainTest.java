@@ -8,11 +8,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /** Runs the CLI in-process, as {@code bin/procpool} would run it, and reads what a user would see. */
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class MainTest {
     /** How long child JVMs the demo stopped may take to be reaped before we call them leaked. */
     private static final Duration REAP_DEADLINE = Duration.ofSeconds(10);

@@ -25,10 +25,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The real {@code procpool worker-server} command, as a process, serving real remote workers. */
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class WorkerServerCommandTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 

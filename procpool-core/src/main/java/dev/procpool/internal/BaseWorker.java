@@ -93,8 +93,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     /** Prepares a value for sending with this worker's kind and codec. */
     final Object prepare(String what, Object input) {
-        return type == WorkerType.THREAD ? ThreadEngine.prepare(options.codec(), what, input)
-                : ProcessEngine.prepare(options.codec(), what, input); // REMOTE sends the same bytes
+        return Engines.prepare(type, options.codec(), what, input);
     }
 
     /** Starts a new incarnation. Call with {@code sendLock} held and {@code lock} not held. */
@@ -115,9 +114,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             if (future.isDone()) {
                 future = new CompletableFuture<>();
             }
-            e = type == WorkerType.THREAD ? new ThreadEngine(name, options.codec(), null, this)
-                    : type == WorkerType.REMOTE ? new RemoteEngine(name, id, options, loader, this)
-                    : new ProcessEngine(name, id, incarnation, options, loader, this);
+            e = Engines.create(type, name, id, incarnation, null, options, loader, this);
             engine = e;
         } finally {
             lock.unlock();

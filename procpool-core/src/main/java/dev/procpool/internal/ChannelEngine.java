@@ -9,11 +9,18 @@ import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
 import dev.procpool.internal.protocol.ProtocolException;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An engine whose worker is at the other end of a framed channel (a local worker JVM, or one behind
- * a worker server): the requests are the same frames either way, only start-up, signals and the
- * reading side differ.
+ * a worker server): the requests, the read loop and the heartbeat are the same either way; only
+ * start-up, signals, the frames only one kind receives and how an unresponsive worker is ended differ.
+ *
+ * <p>Threads: the subclass's I/O thread runs {@link #readFrames()}; the heartbeat runs on the shared
+ * {@code procpool-timer}.
  */
 abstract class ChannelEngine extends Engine {
     final FrameChannel channel = new FrameChannel();
@@ -22,6 +29,14 @@ abstract class ChannelEngine extends Engine {
     final Listener listener;
     /** The worker's SLF4J events (LOG frames). */
     final LogRouter logs;
+    /** When the last frame arrived: what the heartbeat checks. */
+    private volatile long lastReceived = System.nanoTime();
+    private volatile ScheduledFuture<?> heartbeat;
+    /** The worker said goodbye (BYE) before its channel ended. Written by the I/O thread only. */
+    boolean bye;
+    /** What went wrong first, for the exit report; null while nothing did. */
+    volatile String problem;
+    volatile Throwable problemCause;
 
     ChannelEngine(Codec codec, ClassLoader loader, Listener listener, LogRouter logs) {
         this.codec = codec;
@@ -29,6 +44,78 @@ abstract class ChannelEngine extends Engine {
         this.listener = listener;
         this.logs = logs;
     }
+
+    /** Records what went wrong, unless something was recorded before (the first cause explains the rest). */
+    final void fail(String what, Throwable cause) {
+        if (problem == null) {
+            problem = what;
+            problemCause = cause;
+        }
+    }
+
+    /**
+     * Reads and handles frames until the channel ends: every worker's frames here, BYE, and the rest
+     * through {@link #otherFrame}. Between bursts (nothing more buffered) the listener gets
+     * {@code readIdle}. Returns only by throwing: {@link java.io.EOFException} at the channel's end.
+     */
+    final void readFrames() throws IOException {
+        while (true) {
+            if (!channel.hasBufferedFrame()) {
+                listener.readIdle(this);
+            }
+            FrameChannel.Frame f = channel.read();
+            lastReceived = System.nanoTime();
+            if (workerFrame(f)) {
+                continue;
+            }
+            if (f.type == Frames.BYE) {
+                bye = true;
+                listener.bye(this, f.id);
+            } else {
+                otherFrame(f);
+            }
+        }
+    }
+
+    /** A frame that is neither a worker's common frame nor BYE; the default refuses it. */
+    void otherFrame(FrameChannel.Frame f) throws IOException {
+        throw new ProtocolException("unexpected frame type " + f.type + " from " + peer());
+    }
+
+    /** Who is at the other end, for error messages. */
+    abstract String peer();
+
+    /**
+     * Starts pinging the worker every {@code interval} and, once nothing at all arrived for
+     * {@code timeout}, ends it with {@link #unresponsive} (once). Zero for either disables it.
+     */
+    final void startHeartbeat(Duration interval, Duration timeout) {
+        lastReceived = System.nanoTime(); // the worker just connected
+        long every = interval.toMillis();
+        long silence = timeout.toNanos();
+        if (every == 0 || silence == 0) {
+            return;
+        }
+        heartbeat = Controller.get().timer().scheduleWithFixedDelay(() -> {
+            if (System.nanoTime() - lastReceived > silence) {
+                unresponsive(timeout);
+                heartbeat.cancel(false);
+            } else {
+                channel.trySend(Frames.PING, System.nanoTime());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the heartbeat (the channel ended). */
+    final void stopHeartbeat() {
+        ScheduledFuture<?> hb = heartbeat;
+        if (hb != null) {
+            hb.cancel(false);
+        }
+    }
+
+    /** Ends a worker that sent nothing for {@code timeout}: records why and makes it go away. */
+    abstract void unresponsive(Duration timeout);
 
     /**
      * Handles a frame every worker may send: a result, an error, log events, a heartbeat's answer.

@@ -28,12 +28,20 @@ final class OutputPump implements Runnable {
     private final OutputHandler handler;
     private final ArrayDeque<String> tail = new ArrayDeque<>();
     private final Thread thread;
+    /** A line the JVM itself prints that is not the worker's output (trimmed), or null; dropped once. */
+    private String vmNoise;
 
     OutputPump(InputStream in, String workerName, OutputHandler.Source source, OutputHandler handler) {
+        this(in, workerName, source, handler, null);
+    }
+
+    /** @param vmNoise a line (compared trimmed) the JVM prints about its own set-up, to drop once; or null */
+    OutputPump(InputStream in, String workerName, OutputHandler.Source source, OutputHandler handler, String vmNoise) {
         this.in = in;
         this.workerName = workerName;
         this.source = source;
         this.handler = handler;
+        this.vmNoise = vmNoise;
         this.thread = new Thread(this, "procpool-" + source.name().toLowerCase() + "-" + workerName);
         thread.setDaemon(true);
     }
@@ -108,6 +116,10 @@ final class OutputPump implements Runnable {
         }
         String s = new String(b, 0, len, StandardCharsets.UTF_8);
         bytes.reset();
+        if (vmNoise != null && s.trim().equals(vmNoise)) {
+            vmNoise = null;
+            return;
+        }
         {
             synchronized (this) {
                 if (tail.size() == TAIL_LINES) {

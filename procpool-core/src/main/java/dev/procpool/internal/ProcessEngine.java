@@ -61,12 +61,8 @@ final class ProcessEngine extends ChannelEngine {
     private volatile Process process;
     private OutputPump stdout;
     private OutputPump stderr;
-    private volatile ScheduledFuture<?> heartbeat;
-    private volatile long lastReceived = System.nanoTime();
     private volatile long taskThreadId = -1;
     private volatile boolean connected;
-    private volatile String problem;
-    private volatile Throwable problemCause;
 
     ProcessEngine(String name, long workerId, int incarnation, WorkerOptions options, ClassLoader loader,
             Listener listener) throws WorkerStartException {
@@ -112,8 +108,8 @@ final class ProcessEngine extends ChannelEngine {
         }
         this.process = p;
         controller.register(this);
-        stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, options.output());
-        stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, options.output());
+        stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, options.output(), cds.vmNoise());
+        stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, options.output(), cds.vmNoise());
         stdout.start();
         stderr.start();
         ScheduledFuture<?> startDeadline = controller.timer().schedule(() -> {
@@ -173,13 +169,6 @@ final class ProcessEngine extends ChannelEngine {
             }
         } catch (IOException e) {
             // the child is gone already; the I/O thread reports how
-        }
-    }
-
-    private void fail(String what, Throwable cause) {
-        if (problem == null) {
-            problem = what;
-            problemCause = cause;
         }
     }
 
@@ -263,7 +252,6 @@ final class ProcessEngine extends ChannelEngine {
     }
 
     private void runIo() {
-        boolean bye = false;
         try {
             try {
                 // Any local process can connect to a loopback port: a connection that does not
@@ -285,24 +273,9 @@ final class ProcessEngine extends ChannelEngine {
             } finally {
                 closeServer();
             }
-            lastReceived = System.nanoTime();
-            startHeartbeat();
+            startHeartbeat(options.heartbeatInterval(), options.heartbeatTimeout());
             listener.ready(this);
-            while (true) {
-                if (!channel.hasBufferedFrame()) {
-                    listener.readIdle(this);
-                }
-                FrameChannel.Frame f = channel.read();
-                lastReceived = System.nanoTime();
-                if (workerFrame(f)) {
-                    continue;
-                }
-                if (f.type != Frames.BYE) {
-                    throw new ProtocolException("unexpected frame type " + f.type + " from the worker");
-                }
-                bye = true;
-                listener.bye(this, f.id);
-            }
+            readFrames();
         } catch (ProtocolException e) {
             fail("broke the control protocol (" + e.getMessage() + ")", e);
             kill();
@@ -313,13 +286,15 @@ final class ProcessEngine extends ChannelEngine {
                 fail("lost its control channel (" + e + ")", e);
             }
         } finally {
-            ScheduledFuture<?> hb = heartbeat;
-            if (hb != null) {
-                hb.cancel(false);
-            }
+            stopHeartbeat();
             channel.close();
         }
         finish(bye);
+    }
+
+    @Override
+    String peer() {
+        return "the worker";
     }
 
     /** Checks a connection's HELLO; attaches it and returns true if it is our child's. */
@@ -445,22 +420,11 @@ final class ProcessEngine extends ChannelEngine {
         return null;
     }
 
-    private void startHeartbeat() {
-        long interval = options.heartbeatInterval().toMillis();
-        long timeout = options.heartbeatTimeout().toNanos();
-        if (interval == 0 || timeout == 0) {
-            return;
-        }
-        heartbeat = Controller.get().timer().scheduleWithFixedDelay(() -> {
-            if (System.nanoTime() - lastReceived > timeout) {
-                fail("unresponsive: sent nothing for " + options.heartbeatTimeout()
-                        + " (stopped, hung in the JVM, or starved); killed by procpool", null);
-                kill();
-                heartbeat.cancel(false);
-            } else {
-                channel.trySend(Frames.PING, System.nanoTime());
-            }
-        }, interval, interval, TimeUnit.MILLISECONDS);
+    @Override
+    void unresponsive(java.time.Duration timeout) {
+        fail("unresponsive: sent nothing for " + timeout
+                + " (stopped, hung in the JVM, or starved); killed by procpool", null);
+        kill();
     }
 
     /** Waits for the process to end (escalating if it lingers), drains stderr, reports the exit. */

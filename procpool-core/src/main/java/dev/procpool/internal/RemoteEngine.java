@@ -25,8 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
@@ -57,10 +55,8 @@ final class RemoteEngine extends ChannelEngine {
     private volatile String host = "?";
     private volatile String command;
     private volatile boolean exited;
-    private volatile ScheduledFuture<?> heartbeat;
-    private volatile long lastReceived = System.nanoTime();
-    private volatile String problem;
-    private volatile Throwable problemCause;
+    /** The server reported the worker's exit (R_EXITED); written by the I/O thread only. */
+    private boolean exitReported;
     // set from R_EXITED by the I/O thread
     private OptionalInt exitCode = OptionalInt.empty();
     private List<String> stderrTail = List.of();
@@ -215,44 +211,30 @@ final class RemoteEngine extends ChannelEngine {
         stderrTail = List.copyOf(tail);
     }
 
-    private void fail(String what, Throwable cause) {
-        if (problem == null) {
-            problem = what;
-            problemCause = cause;
+    @Override
+    void otherFrame(FrameChannel.Frame f) throws IOException {
+        switch (f.type) {
+            case Frames.CLASS_REQUEST -> sendClass(f.id, new String(f.payload, StandardCharsets.UTF_8));
+            case Frames.R_OUTPUT -> output(f.id == 1 ? dev.procpool.OutputHandler.Source.STDOUT
+                    : dev.procpool.OutputHandler.Source.STDERR, new String(f.payload, StandardCharsets.UTF_8));
+            case Frames.R_EXITED -> {
+                decodeExit(new RemoteWire.Raw(f.type, f.id, f.payload));
+                exitReported = true;
+            }
+            default -> super.otherFrame(f);
         }
     }
 
+    @Override
+    String peer() {
+        return where;
+    }
+
     private void runIo() {
-        boolean bye = false;
-        boolean exitReported = false;
         try {
-            lastReceived = System.nanoTime();
-            startHeartbeat();
+            startHeartbeat(options.heartbeatInterval(), options.heartbeatTimeout());
             listener.ready(this);
-            while (true) {
-                if (!channel.hasBufferedFrame()) {
-                    listener.readIdle(this);
-                }
-                FrameChannel.Frame f = channel.read();
-                lastReceived = System.nanoTime();
-                if (workerFrame(f)) {
-                    continue;
-                }
-                switch (f.type) {
-                    case Frames.BYE -> {
-                        bye = true;
-                        listener.bye(this, f.id);
-                    }
-                    case Frames.CLASS_REQUEST -> sendClass(f.id, new String(f.payload, StandardCharsets.UTF_8));
-                    case Frames.R_OUTPUT -> output(f.id == 1 ? dev.procpool.OutputHandler.Source.STDOUT
-                            : dev.procpool.OutputHandler.Source.STDERR, new String(f.payload, StandardCharsets.UTF_8));
-                    case Frames.R_EXITED -> {
-                        decodeExit(new RemoteWire.Raw(f.type, f.id, f.payload));
-                        exitReported = true;
-                    }
-                    default -> throw new ProtocolException("unexpected frame type " + f.type + " from " + where);
-                }
-            }
+            readFrames();
         } catch (EOFException e) {
             if (!exitReported) {
                 fail("lost the connection to " + where + " (closed)", e);
@@ -264,10 +246,7 @@ final class RemoteEngine extends ChannelEngine {
                 fail("lost the connection to " + where + " (" + e + ")", e);
             }
         } finally {
-            ScheduledFuture<?> hb = heartbeat;
-            if (hb != null) {
-                hb.cancel(false);
-            }
+            stopHeartbeat();
             channel.close();
             closeQuietly(socket);
         }
@@ -307,23 +286,12 @@ final class RemoteEngine extends ChannelEngine {
         channel.send(Frames.CLASS_BYTES, requestId, bytes, 0, bytes.length, true);
     }
 
-    private void startHeartbeat() {
-        long interval = options.heartbeatInterval().toMillis();
-        long timeout = options.heartbeatTimeout().toNanos();
-        if (interval == 0 || timeout == 0) {
-            return;
-        }
-        heartbeat = Controller.get().timer().scheduleWithFixedDelay(() -> {
-            if (System.nanoTime() - lastReceived > timeout) {
-                fail("unresponsive: sent nothing for " + options.heartbeatTimeout() + " (the worker or " + where
-                        + " stopped, hung, or the network is down); connection closed by procpool", null);
-                channel.trySend(Frames.R_SIGNAL, 9);
-                heartbeat.cancel(false);
-                closeQuietly(socket); // the server kills the worker when it sees the connection go
-            } else {
-                channel.trySend(Frames.PING, System.nanoTime());
-            }
-        }, interval, interval, TimeUnit.MILLISECONDS);
+    @Override
+    void unresponsive(java.time.Duration timeout) {
+        fail("unresponsive: sent nothing for " + timeout + " (the worker or " + where
+                + " stopped, hung, or the network is down); connection closed by procpool", null);
+        channel.trySend(Frames.R_SIGNAL, 9);
+        closeQuietly(socket); // the server kills the worker when it sees the connection go
     }
 
     static Object prepare(Codec codec, String what, Object input) {

@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (the subclasses).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 abstract class JobPoolTest {
     private JobPool pool;
 

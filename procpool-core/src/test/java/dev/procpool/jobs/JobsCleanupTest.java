@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import dev.procpool.WorkerType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * end within 2 seconds, for each kind of job host.
  */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class JobsCleanupTest {
     private Process controller;
     private final List<Long> pids = new ArrayList<>();

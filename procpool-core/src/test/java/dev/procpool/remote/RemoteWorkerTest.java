@@ -29,11 +29,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Remote workers through real worker servers on 127.0.0.1: the same API as local ones. */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class RemoteWorkerTest {
     static final Token TOKEN = Token.of("0123456789abcdef0123456789abcdef");
 

@@ -66,7 +66,7 @@ public final class Misbehave {
     /** Makes the JVM ignore SIGTERM, then spins. Only for process workers. */
     public static Task<String> ignoreSigtermAndSpin() {
         return () -> {
-            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> System.err.println("ignoring SIGTERM"));
+            dev.procpool.internal.OsSignals.handle("TERM", () -> System.err.println("ignoring SIGTERM"));
             System.err.println("SIGTERM is ignored now");
             spin();
             return "released";

@@ -12,6 +12,7 @@ import dev.procpool.TaskOptions;
 import dev.procpool.TaskTimeoutException;
 import dev.procpool.WorkerStartException;
 import dev.procpool.WorkerType;
+import dev.procpool.internal.OsSignals;
 import dev.procpool.redis.internal.NodeScripts;
 import dev.procpool.redis.internal.RedisLink;
 import dev.procpool.redis.internal.TaskDecoder;
@@ -550,8 +551,7 @@ public final class RedisNode implements AutoCloseable {
         // local workers at once, and the tasks they run would be lost instead of finished and reported.
         for (String sig : List.of("TERM", "INT")) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(sig),
-                        s -> new Thread(node::close, "procpool-redis-stop").start());
+                OsSignals.handle(sig, () -> new Thread(node::close, "procpool-redis-stop").start());
             } catch (IllegalArgumentException e) {
                 // the JVM reserves it (e.g. under -Xrs): the default (immediate exit) applies
                 log.warn("cannot handle SIG{} ({}); it stops the node without letting its tasks finish", sig,

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import redis.clients.jedis.Jedis;
  * exactly one reported outcome, none is lost, and nothing is left in Redis.
  */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class RedisChaosTest {
     static final int TASKS = 20_000;
     static final String[] NODE_ARGS = {"--workers", "2", "--prefetch", "64", "--claim-idle-ms", "1500",

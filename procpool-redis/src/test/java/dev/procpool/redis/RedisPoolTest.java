@@ -22,12 +22,14 @@ import java.util.stream.Collectors;
 import org.example.outside.OutsideTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A pool over a real redis-server and real node JVMs, killed and stopped with real signals. */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class RedisPoolTest {
     /** Short enough that takeovers happen within a test, long enough for a loaded machine's heartbeats. */
     static final String[] FAST_TAKEOVER = {"--workers", "1", "--claim-idle-ms", "1500", "--heartbeat-ms", "200"};

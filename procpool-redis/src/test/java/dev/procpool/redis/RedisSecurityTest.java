@@ -8,12 +8,14 @@ import dev.procpool.testing.LeakCheck;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Redis AUTH with an ACL user and password, and TLS with a certificate made for the test. */
 @ExtendWith(LeakCheck.class)
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class RedisSecurityTest {
     @TempDir
     Path dir;

@@ -49,8 +49,7 @@ final class Json {
         if (o == null) {
             sb.append("null");
         } else if (o instanceof String s) {
-            // the log sink's encoder: RFC 8259 escapes, and valid output even for broken UTF-16
-            dev.procpool.internal.logs.Json.string(sb, s);
+            string(sb, s);
         } else if (o instanceof Double d) {
             sb.append(String.format(Locale.ROOT, "%.3f", d));
         } else if (o instanceof Number || o instanceof Boolean) {
@@ -80,5 +79,39 @@ final class Json {
         } else {
             write(sb, o.toString());
         }
+    }
+
+    /**
+     * A JSON string: RFC 8259 escapes, U+2028/U+2029 escaped (JavaScript readers split lines
+     * there), and a lone surrogate escaped as {@code \\uXXXX}, so the output is valid UTF-8 even for
+     * broken UTF-16 from an argument or a command's name. The same rules as the JSON lines the log
+     * sink writes (a test holds the two to the same output); a copy because the CLI uses only the
+     * library's public API.
+     */
+    static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                default -> {
+                    boolean lone = Character.isHighSurrogate(c)
+                            ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
+                            : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029' || lone) {
+                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stdout and the same exit code. GNU parallel must be installed ({@code .ci/run} installs it); without
  * it this test fails, saying so, rather than passing without comparing anything.
  */
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class GnuParallelCompatTest {
     @TempDir
     static Path dir;

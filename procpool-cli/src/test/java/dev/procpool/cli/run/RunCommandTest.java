@@ -6,10 +6,12 @@ import dev.procpool.cli.run.RunCli.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code procpool run} as a real process: inputs, replacement strings, output, logs, exit codes, bad input. */
+@Tag("jvm") // starts JVMs or other processes: left out of the fast run (docs/building.md)
 class RunCommandTest {
     @TempDir
     Path dir;

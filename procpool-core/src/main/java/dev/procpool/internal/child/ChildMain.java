@@ -226,7 +226,7 @@ public final class ChildMain {
      */
     private static void ignoreSigint() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+            dev.procpool.internal.OsSignals.ignore("INT");
         } catch (IllegalArgumentException e) {
             // not on this platform: the child then stops with the controller on Ctrl-C, also fine
         }

@@ -5,10 +5,6 @@ import dev.procpool.RemoteThrowable;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Carries an exception across the channel. The payload holds the exception serialized by the
@@ -18,14 +14,10 @@ import java.util.Map;
  *
  * <pre>
  * payload := kind:u8  serializedLength:i32  serialized[serializedLength]?  chain
- * chain   := count:i32  ( className:str  message:str  frames:i32  frame* )*
- * frame   := declaringClass:str  methodName:str  fileName:str  line:i32
- * str     := length:i32 (-1 for null)  utf8[length]
+ * chain   := see {@link ThrowableChains} (at least one cause)
  * </pre>
  */
 public final class Failures {
-    private static final int MAX_CHAIN = 32;
-
     private Failures() {
     }
 
@@ -47,38 +39,8 @@ public final class Failures {
         } else {
             out.writeInt(-1);
         }
-        List<Throwable> chain = chain(error);
-        out.writeInt(chain.size());
-        for (Throwable t : chain) {
-            out.writeString(t.getClass().getName());
-            out.writeString(safeMessage(t));
-            StackTraceElement[] frames = t.getStackTrace();
-            out.writeInt(frames.length);
-            for (StackTraceElement f : frames) {
-                out.writeString(f.getClassName());
-                out.writeString(f.getMethodName());
-                out.writeString(f.getFileName());
-                out.writeInt(f.getLineNumber());
-            }
-        }
+        ThrowableChains.write(out, error);
         return out;
-    }
-
-    private static String safeMessage(Throwable t) {
-        try {
-            return t.getMessage();
-        } catch (RuntimeException e) {
-            return "(getMessage() threw " + e + ")";
-        }
-    }
-
-    private static List<Throwable> chain(Throwable error) {
-        List<Throwable> chain = new ArrayList<>();
-        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
-        for (Throwable t = error; t != null && chain.size() < MAX_CHAIN && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
-            chain.add(t);
-        }
-        return chain;
     }
 
     /** The kind byte of an ERROR payload. */
@@ -106,32 +68,10 @@ public final class Failures {
                     // unknown class here or broken readObject: fall back to the description
                 }
             }
-            int count = in.readInt();
-            if (count < 1 || count > MAX_CHAIN) {
-                throw new ProtocolException("bad exception chain length " + count);
-            }
-            String[] names = new String[count];
-            String[] messages = new String[count];
-            StackTraceElement[][] traces = new StackTraceElement[count][];
-            for (int i = 0; i < count; i++) {
-                names[i] = Buf.readString(in);
-                messages[i] = Buf.readString(in);
-                int frames = in.readInt();
-                if (frames < 0 || frames > 100_000) {
-                    throw new ProtocolException("bad stack trace length " + frames);
-                }
-                traces[i] = new StackTraceElement[frames];
-                for (int j = 0; j < frames; j++) {
-                    String cls = Buf.readString(in);
-                    String method = Buf.readString(in);
-                    String file = Buf.readString(in);
-                    int line = in.readInt();
-                    traces[i][j] = new StackTraceElement(cls, method, file, line);
-                }
-            }
+            ThrowableChains.Link[] chain = ThrowableChains.read(in, 1, "");
             Throwable cause = null;
-            for (int i = count - 1; i >= 0; i--) {
-                cause = new RemoteThrowable(names[i], messages[i], traces[i], cause);
+            for (int i = chain.length - 1; i >= 0; i--) {
+                cause = new RemoteThrowable(chain[i].className(), chain[i].message(), chain[i].frames(), cause);
             }
             return cause;
         } catch (ProtocolException e) {

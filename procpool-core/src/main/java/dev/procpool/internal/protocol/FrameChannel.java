@@ -246,12 +246,6 @@ public final class FrameChannel {
         }
     }
 
-    /**
-     * Reads the next frame, blocking.
-     *
-     * @throws EOFException when the peer closed the channel cleanly between frames
-     * @throws ProtocolException when the bytes are not a valid frame
-     */
     /** Whether a whole frame is already buffered, so the next {@link #read} will not block. */
     public boolean hasBufferedFrame() {
         if (in.remaining() < 4) {
@@ -261,6 +255,12 @@ public final class FrameChannel {
         return length >= 9 && in.remaining() >= 4 + length;
     }
 
+    /**
+     * Reads the next frame, blocking.
+     *
+     * @throws EOFException when the peer closed the channel cleanly between frames
+     * @throws ProtocolException when the bytes are not a valid frame
+     */
     public Frame read() throws IOException {
         fill(4);
         int length = in.getInt(in.position());

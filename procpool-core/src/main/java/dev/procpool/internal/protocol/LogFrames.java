@@ -3,7 +3,6 @@ package dev.procpool.internal.protocol;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.util.IdentityHashMap;
 
 /**
  * The payload of a {@link Frames#LOG} frame: a batch of SLF4J events logged in a worker, in the
@@ -12,17 +11,14 @@ import java.util.IdentityHashMap;
  * <pre>
  * payload := event*
  * event   := epochSecond:i64  nano:i32  level:u8 (0 TRACE .. 4 ERROR)  logger:str  thread:str
- *            message:str  chainLength:i32  ( className:str  message:str  frames:i32  frame* )*
- *            mdcSize:i32  ( key:str  value:str )*
- * frame   := declaringClass:str  methodName:str  fileName:str  line:i32
+ *            message:str  chain  mdcSize:i32  ( key:str  value:str )*
+ * chain   := see {@link ThrowableChains} (0 causes: no throwable)
  * </pre>
  *
  * The throwable travels as a description (never serialized), so the controller needs none of the
  * worker's classes to show it, and a hostile worker cannot make the controller deserialize anything.
  */
 public final class LogFrames {
-    /** Causes beyond this many are left out (a cycle is cut where it closes). */
-    private static final int MAX_CHAIN = 32;
     /** SLF4J's levels in wire order. */
     private static final String[] LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"};
 
@@ -38,31 +34,7 @@ public final class LogFrames {
         out.writeString(logger);
         out.writeString(thread);
         out.writeString(message);
-        IdentityHashMap<Throwable, Boolean> seen = new IdentityHashMap<>();
-        int n = 0;
-        for (Throwable t = error; t != null && n < MAX_CHAIN && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
-            n++;
-        }
-        out.writeInt(n);
-        Throwable t = error;
-        for (int i = 0; i < n; i++, t = t.getCause()) {
-            out.writeString(t.getClass().getName());
-            String m;
-            try {
-                m = t.getMessage();
-            } catch (RuntimeException e) {
-                m = "(getMessage() threw " + e + ")";
-            }
-            out.writeString(m);
-            StackTraceElement[] frames = t.getStackTrace();
-            out.writeInt(frames.length);
-            for (StackTraceElement f : frames) {
-                out.writeString(f.getClassName());
-                out.writeString(f.getMethodName());
-                out.writeString(f.getFileName());
-                out.writeInt(f.getLineNumber());
-            }
-        }
+        ThrowableChains.write(out, error);
         if (mdc == null || mdc.isEmpty()) {
             out.writeInt(0);
         } else {
@@ -101,40 +73,7 @@ public final class LogFrames {
                 String logger = Buf.readString(in);
                 String thread = Buf.readString(in);
                 String message = Buf.readString(in);
-                int chain = in.readInt();
-                if (chain < 0 || chain > MAX_CHAIN) {
-                    throw new ProtocolException("bad exception chain length " + chain + " in a log event");
-                }
-                String exception = null;
-                if (chain > 0) {
-                    StringBuilder sb = new StringBuilder(256);
-                    for (int c = 0; c < chain; c++) {
-                        String cls = Buf.readString(in);
-                        String msg = Buf.readString(in);
-                        if (c > 0) {
-                            sb.append("Caused by: ");
-                        }
-                        sb.append(cls);
-                        if (msg != null) {
-                            sb.append(": ").append(msg);
-                        }
-                        sb.append('\n');
-                        int frames = in.readInt();
-                        if (frames < 0 || frames > 100_000) {
-                            throw new ProtocolException("bad stack trace length " + frames + " in a log event");
-                        }
-                        for (int f = 0; f < frames; f++) {
-                            String fc = Buf.readString(in);
-                            String fm = Buf.readString(in);
-                            String ff = Buf.readString(in);
-                            int line = in.readInt();
-                            sb.append("\tat ").append(new StackTraceElement(fc == null ? "?" : fc, fm == null ? "?" : fm,
-                                    ff, line)).append('\n');
-                        }
-                    }
-                    sb.setLength(sb.length() - 1);
-                    exception = sb.toString();
-                }
+                String exception = printed(ThrowableChains.read(in, 0, " in a log event"));
                 int mdcSize = in.readInt();
                 if (mdcSize < 0 || mdcSize > 10_000) {
                     throw new ProtocolException("bad MDC size " + mdcSize + " in a log event");
@@ -165,4 +104,26 @@ public final class LogFrames {
         }
     }
 
+    /** The chain in {@code printStackTrace} form, or null for none. */
+    private static String printed(ThrowableChains.Link[] chain) {
+        if (chain.length == 0) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder(256);
+        for (int c = 0; c < chain.length; c++) {
+            if (c > 0) {
+                sb.append("Caused by: ");
+            }
+            sb.append(chain[c].className());
+            if (chain[c].message() != null) {
+                sb.append(": ").append(chain[c].message());
+            }
+            sb.append('\n');
+            for (StackTraceElement f : chain[c].frames()) {
+                sb.append("\tat ").append(f).append('\n');
+            }
+        }
+        sb.setLength(sb.length() - 1);
+        return sb.toString();
+    }
 }
