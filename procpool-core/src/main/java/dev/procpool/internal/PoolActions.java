@@ -1,0 +1,70 @@
+package dev.procpool.internal;
+
+import dev.procpool.WorkerStartException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one pool event decided under the pool's lock, carried out after the lock is released, in
+ * this order: frames to workers, cancels and recalls, end of input, stops, callbacks handed to the
+ * callback thread, futures completed, workers started. Nothing here runs under the pool's lock, so
+ * user code (dependent actions of a future, callbacks) and I/O never hold up another event.
+ */
+final class PoolActions {
+    private static final Logger LOG = LoggerFactory.getLogger(PoolImpl.class);
+
+    final List<Runnable> completions = new ArrayList<>(1);
+    final List<Runnable> callbacks = new ArrayList<>(0);
+    final List<PoolWorker> drains = new ArrayList<>(1);
+    final List<PoolWorker> spawn = new ArrayList<>(0);
+    final List<PoolWorker> endInput = new ArrayList<>(0);
+    final List<PoolWorker> stop = new ArrayList<>(0);
+    final List<Runnable> cancels = new ArrayList<>(0);
+
+    /** Frames were put in this worker's outbox. */
+    void drain(PoolWorker w) {
+        if (!drains.contains(w)) {
+            drains.add(w);
+        }
+    }
+
+    void run(String poolName, ExecutorService callbackThread) {
+        for (PoolWorker w : drains) {
+            w.drain();
+        }
+        cancels.forEach(Runnable::run);
+        for (PoolWorker w : endInput) {
+            w.drain();
+            Engine e = w.engine();
+            if (e != null) {
+                e.endInput(); // else start() sends it
+            }
+        }
+        for (PoolWorker w : stop) {
+            w.stop();
+        }
+        // callbacks are handed over before futures complete: a slow dependent action of a
+        // future must not hold them back
+        for (Runnable r : callbacks) {
+            try {
+                callbackThread.execute(r);
+            } catch (RejectedExecutionException e) {
+                r.run(); // the pool terminated meanwhile: run it here rather than drop it
+            }
+        }
+        for (Runnable r : completions) {
+            r.run();
+        }
+        for (PoolWorker w : spawn) {
+            try {
+                w.start();
+            } catch (WorkerStartException e) {
+                LOG.warn("pool {} could not start worker {}: {}", poolName, w.name(), e.getMessage());
+            }
+        }
+    }
+}
