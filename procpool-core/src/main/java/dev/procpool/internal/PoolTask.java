@@ -12,10 +12,10 @@ import java.util.concurrent.ScheduledFuture;
 /**
  * A task submitted to a pool: the user's handle, and the pool's bookkeeping. Fields without a
  * {@code volatile} are guarded by the pool's lock. The state moves as {@link TaskState} documents;
- * the pool sets a terminal state once ({@link PoolImpl#endLocked}).
+ * the pool sets a terminal state once ({@link PoolCore#endLocked}).
  */
 final class PoolTask<R> implements TaskHandle<R> {
-    final PoolImpl pool;
+    final PoolCore pool;
     final long id;
     final Task<R> task;
     /** The task as its worker's engine takes it (bytes for a process, the object for a thread). */
@@ -34,7 +34,7 @@ final class PoolTask<R> implements TaskHandle<R> {
     boolean stolen;
     volatile ScheduledFuture<?> timeout;
 
-    PoolTask(PoolImpl pool, long id, Task<R> task, Object encoded, TaskOptions<? super R> options, long batchId,
+    PoolTask(PoolCore pool, long id, Task<R> task, Object encoded, TaskOptions<? super R> options, long batchId,
             int index) {
         this.pool = pool;
         this.id = id;
@@ -81,7 +81,7 @@ final class PoolTask<R> implements TaskHandle<R> {
 
     @Override
     public boolean cancel() {
-        return pool.cancel(this);
+        return PoolImpl.cancel(pool, this);
     }
 
     @Override

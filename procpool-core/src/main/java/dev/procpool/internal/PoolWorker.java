@@ -3,6 +3,9 @@ package dev.procpool.internal;
 import dev.procpool.WorkerOptions;
 import dev.procpool.WorkerStartException;
 import dev.procpool.WorkerType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -28,7 +31,7 @@ final class PoolWorker implements Engine.Listener {
      */
     private static final ThreadLocal<List<PoolWorker>> DEFERRED_FLUSHES = new ThreadLocal<>();
 
-    private final PoolImpl pool;
+    private final PoolCore pool;
     final int index;
     final WorkerType type;
     final WorkerOptions workerOptions;
@@ -49,9 +52,9 @@ final class PoolWorker implements Engine.Listener {
     long idleSince = System.nanoTime();
     WorkerStartException startFailure;
     /** Responses read and not yet handled; confined to the worker's I/O thread. */
-    private final List<PoolImpl.Response> responses = new ArrayList<>();
+    private final List<Response> responses = new ArrayList<>();
 
-    PoolWorker(PoolImpl pool, int index, WorkerType type, WorkerOptions workerOptions) {
+    PoolWorker(PoolCore pool, int index, WorkerType type, WorkerOptions workerOptions) {
         this.pool = pool;
         this.index = index;
         this.type = type;
@@ -109,8 +112,8 @@ final class PoolWorker implements Engine.Listener {
             e = type == WorkerType.THREAD
                     ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
                     : type == WorkerType.REMOTE
-                    ? new RemoteEngine(name(), BaseWorker.IDS.incrementAndGet(), workerOptions, pool.loader(), this)
-                    : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, pool.loader(), this);
+                    ? new RemoteEngine(name(), BaseWorker.IDS.incrementAndGet(), workerOptions, pool.loader, this)
+                    : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, pool.loader, this);
         } catch (IllegalArgumentException bad) {
             throw new WorkerStartException("cannot start worker '" + name() + "': " + bad.getMessage(), bad);
         }
@@ -175,7 +178,7 @@ final class PoolWorker implements Engine.Listener {
             return;
         }
         e.stop();
-        long grace = Math.max(1, pool.options().grace().toMillis());
+        long grace = Math.max(1, pool.options.grace().toMillis());
         Controller.get().timer().schedule(() -> {
             if (e.isAlive()) {
                 e.signalTerm();
@@ -220,16 +223,16 @@ final class PoolWorker implements Engine.Listener {
 
     @Override
     public void result(Engine e, long callId, Object value) {
-        respond(new PoolImpl.Response(callId, value, (byte) -1, null));
+        respond(new Response(callId, value, (byte) -1, null));
     }
 
     @Override
     public void failure(Engine e, long callId, byte kind, Throwable error) {
-        respond(new PoolImpl.Response(callId, null, kind, error));
+        respond(new Response(callId, null, kind, error));
     }
 
     /** A process worker's responses wait for the end of their burst ({@link #readIdle}). */
-    private void respond(PoolImpl.Response r) {
+    private void respond(Response r) {
         if (type != WorkerType.THREAD) {
             responses.add(r);
         } else {
@@ -239,7 +242,7 @@ final class PoolWorker implements Engine.Listener {
 
     private void handleResponses() {
         if (!responses.isEmpty()) {
-            List<PoolImpl.Response> burst = new ArrayList<>(responses);
+            List<Response> burst = new ArrayList<>(responses);
             responses.clear();
             pool.answered(this, burst);
         }
@@ -257,6 +260,20 @@ final class PoolWorker implements Engine.Listener {
         // this I/O thread ends here: what it decided for other workers must leave now
         flushDeferred();
         DEFERRED_FLUSHES.remove();
+    }
+
+    /** One response of a worker. */
+    record Response(long callId, Object value, byte kind, Throwable error) {
+    }
+
+    /** A process's resident size, from /proc (0 when unknown). */
+    static long residentBytes(long pid) {
+        try {
+            String[] statm = Files.readString(Path.of("/proc/" + pid + "/statm")).trim().split(" ");
+            return Long.parseLong(statm[1]) * 4096;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     @Override
