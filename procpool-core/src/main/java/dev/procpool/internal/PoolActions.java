@@ -13,8 +13,25 @@ import org.slf4j.LoggerFactory;
  * this order: frames to workers, cancels and recalls, end of input, stops, callbacks handed to the
  * callback thread, futures completed, workers started. Nothing here runs under the pool's lock, so
  * user code (dependent actions of a future, callbacks) and I/O never hold up another event.
+ *
+ * <p>Where the event happened decides what may wait: on a {@link Origin#USER} thread (a submit) a
+ * call may be written at once, waiting for that worker alone; everywhere else frames go out
+ * without waiting (see {@link PoolWorker#drain}). Workers are always started on a hand-off thread,
+ * and on the {@link Origin#TIMER} futures are completed there too, so the shared timer only ever
+ * decides.
  */
 final class PoolActions {
+    /** The kind of thread an event happened on. */
+    enum Origin {
+        /** A thread of the user's: it may wait for the worker its own call goes to. */
+        USER,
+        /** A worker's I/O thread: it may wait for its own worker only. */
+        IO,
+        /** The shared timer: it waits for nothing. */
+        TIMER
+    }
+
+    private final Origin origin;
     private static final Logger LOG = LoggerFactory.getLogger(PoolImpl.class);
 
     final List<Runnable> completions = new ArrayList<>(1);
@@ -25,6 +42,10 @@ final class PoolActions {
     final List<PoolWorker> stop = new ArrayList<>(0);
     final List<Runnable> cancels = new ArrayList<>(0);
 
+    PoolActions(Origin origin) {
+        this.origin = origin;
+    }
+
     /** Frames were put in this worker's outbox. */
     void drain(PoolWorker w) {
         if (!drains.contains(w)) {
@@ -33,12 +54,13 @@ final class PoolActions {
     }
 
     void run(String poolName, ExecutorService callbackThread) {
+        boolean mayWait = origin == Origin.USER;
         for (PoolWorker w : drains) {
-            w.drain();
+            w.drain(mayWait);
         }
         cancels.forEach(Runnable::run);
         for (PoolWorker w : endInput) {
-            w.drain();
+            w.drain(mayWait);
             Engine e = w.engine();
             if (e != null) {
                 e.endInput(); // else start() sends it
@@ -56,15 +78,22 @@ final class PoolActions {
                 r.run(); // the pool terminated meanwhile: run it here rather than drop it
             }
         }
-        for (Runnable r : completions) {
-            r.run();
+        if (origin == Origin.TIMER && !completions.isEmpty()) {
+            List<Runnable> now = new ArrayList<>(completions);
+            Controller.get().handOff(() -> now.forEach(Runnable::run));
+        } else {
+            for (Runnable r : completions) {
+                r.run();
+            }
         }
         for (PoolWorker w : spawn) {
-            try {
-                w.start();
-            } catch (WorkerStartException e) {
-                LOG.warn("pool {} could not start worker {}: {}", poolName, w.name(), e.getMessage());
-            }
+            Controller.get().handOff(() -> {
+                try {
+                    w.start();
+                } catch (WorkerStartException e) {
+                    LOG.warn("pool {} could not start worker {}: {}", poolName, w.name(), e.getMessage());
+                }
+            });
         }
     }
 }

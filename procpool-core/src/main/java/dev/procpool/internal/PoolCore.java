@@ -116,13 +116,8 @@ final class PoolCore {
         running++;
         w.dispatched++;
         w.inflight.addLast(t);
-        w.outbox.addLast(t);
+        w.outbox.add(t);
         actions.drain(w);
-    }
-
-    /** The next task decided for a worker, in order; null when its outbox is empty. */
-    PoolTask<?> nextToSend(PoolWorker w) {
-        return locked(w.outbox::pollFirst);
     }
 
     /** A task that may have run goes back to the front of the queue for another attempt. */
@@ -337,7 +332,7 @@ final class PoolCore {
 
     /** Periodically: retire workers idle above the minimum; grow again after a start back-off. */
     private void maintain() {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.TIMER);
         lock.lock();
         try {
             dispatchLocked(actions);
@@ -381,7 +376,7 @@ final class PoolCore {
 
     /** The slot's thread runs, or its child JVM connected back. */
     void ready(PoolWorker w) {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.IO);
         lock.lock();
         try {
             if (w.state == SlotState.STARTING) {
@@ -395,18 +390,15 @@ final class PoolCore {
         run(actions);
     }
 
-    /** Handles a burst of one worker's responses under one lock, then sends what follows at once. */
-    void answered(PoolWorker w, List<PoolWorker.Response> responses) {
-        PoolActions actions = new PoolActions();
-        // measured before the outcomes are released, so no next task can reach a bloated worker
+    /** A worker answered a call: its task ends (or goes back, if it was recalled), and the next is sent. */
+    void answered(PoolWorker w, PoolWorker.Response r) {
+        PoolActions actions = new PoolActions(PoolActions.Origin.IO);
+        // measured before the outcome is released, so no next task can reach a bloated worker
         boolean overMemory = options.memoryLimitBytes() > 0 && w.type == WorkerType.PROCESS
                 && PoolWorker.residentBytes(w.pid()) > options.memoryLimitBytes();
         lock.lock();
         try {
-            long now = System.nanoTime();
-            for (PoolWorker.Response r : responses) {
-                answeredLocked(w, r, now, actions);
-            }
+            answeredLocked(w, r, System.nanoTime(), actions);
             if (w.inflight.isEmpty()) {
                 w.idleSince = System.nanoTime();
             }
@@ -452,7 +444,7 @@ final class PoolCore {
 
     /** The slot's engine ended, for whatever reason: its tasks end, are retried or go back. */
     void exited(PoolWorker w, ExitInfo info) {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.IO);
         lock.lock();
         try {
             if (!workers.remove(w)) {
@@ -527,7 +519,7 @@ final class PoolCore {
 
     /** A task's deadline passed: its worker is stopped, and the task is retried or times out. */
     void timedOut(PoolTask<?> t, PoolWorker w) {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.TIMER);
         lock.lock();
         try {
             if (t.state.isTerminal() || t.worker != w || w.removeInflight(t.id) == null) {
@@ -551,7 +543,7 @@ final class PoolCore {
 
 
     void stopIfStillRunning(PoolTask<?> t, PoolWorker w) {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.TIMER);
         lock.lock();
         try {
             if (w.inflight.peekFirst() != t || w.state == SlotState.STOPPING || w.state == SlotState.EXITED) {

@@ -92,7 +92,7 @@ public final class PoolImpl extends AbstractPool {
         // encoded before taking the lock: user serialization code never runs under it
         Object encoded = anyProcess ? ProcessEngine.prepare(options.workerOptions(0).codec(), "task", task)
                 : ThreadEngine.prepare(options.workerOptions(0).codec(), "task", task);
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         PoolTask<R> t;
         core.lock.lock();
         try {
@@ -143,7 +143,7 @@ public final class PoolImpl extends AbstractPool {
         } catch (Throwable e) {
             error = e;
         }
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         core.lock.lock();
         try {
             core.running--;
@@ -194,7 +194,7 @@ public final class PoolImpl extends AbstractPool {
 
     /** Cancels a task: dropped from the queue, or interrupted in its worker (stopped if it ignores that). */
     static boolean cancel(PoolCore core, PoolTask<?> t) {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         core.lock.lock();
         try {
             if (t.state.isTerminal()) {
@@ -297,7 +297,7 @@ public final class PoolImpl extends AbstractPool {
 
     @Override
     public void restartWorkers() {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         core.lock.lock();
         try {
             for (PoolWorker w : core.workers) {
@@ -321,7 +321,7 @@ public final class PoolImpl extends AbstractPool {
     }
 
     private void shutdown(boolean clear) {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         core.lock.lock();
         try {
             core.shutdownLocked(clear);
@@ -335,7 +335,7 @@ public final class PoolImpl extends AbstractPool {
 
     @Override
     public List<Task<?>> shutdownNow() {
-        PoolActions actions = new PoolActions();
+        PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         List<Task<?>> neverStarted = new ArrayList<>();
         String name = core.name;
         core.lock.lock();

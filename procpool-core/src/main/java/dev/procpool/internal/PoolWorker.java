@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -25,20 +26,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link SlotState} documents.
  */
 final class PoolWorker implements Engine.Listener {
-    /**
-     * Per I/O thread of a process worker: workers whose frames were appended while handling
-     * responses and await one write at {@code readIdle}. Null on other threads (they write at once).
-     */
-    private static final ThreadLocal<List<PoolWorker>> DEFERRED_FLUSHES = new ThreadLocal<>();
-
     private final PoolCore pool;
     final int index;
     final WorkerType type;
     final WorkerOptions workerOptions;
     /** Sent and not yet answered, in the order sent: the worker runs them in this order. */
     final ArrayDeque<PoolTask<?>> inflight = new ArrayDeque<>();
-    /** Decided for this worker and not yet handed to its engine, in the order decided. */
-    final ArrayDeque<PoolTask<?>> outbox = new ArrayDeque<>();
+    /**
+     * Decided for this worker and not yet handed to its engine, in the order decided: appended
+     * under the pool's lock, taken under {@link #sendLock} alone, so sending costs no pool lock.
+     */
+    final ConcurrentLinkedQueue<PoolTask<?>> outbox = new ConcurrentLinkedQueue<>();
     /** Serializes sends to the engine, so frames leave in the order they were decided. */
     private final ReentrantLock sendLock = new ReentrantLock();
     private volatile Engine engine;
@@ -51,8 +49,10 @@ final class PoolWorker implements Engine.Listener {
     long serviceSamples;
     long idleSince = System.nanoTime();
     WorkerStartException startFailure;
-    /** Responses read and not yet handled; confined to the worker's I/O thread. */
-    private final List<Response> responses = new ArrayList<>();
+    /** The thread that reads this worker's channel (null for a thread worker, or before ready). */
+    private volatile Thread ioThread;
+    /** Frames for this worker were appended on its own I/O thread: written when it has read all it can. */
+    private boolean flushAtReadIdle; // confined to the I/O thread
 
     PoolWorker(PoolCore pool, int index, WorkerType type, WorkerOptions workerOptions) {
         this.pool = pool;
@@ -126,7 +126,7 @@ final class PoolWorker implements Engine.Listener {
                     + ex.getMessage(), ex, false));
             throw ex;
         }
-        drain();
+        drain(true);
         e.initialized();
         if (pool.isRetiring(this)) {
             e.endInput(); // told to retire before it existed
@@ -134,118 +134,79 @@ final class PoolWorker implements Engine.Listener {
     }
 
     /**
-     * Sends what the pool decided for this worker, in order. On a worker's I/O thread the write
-     * waits until that thread has handled every response it read ({@link #readIdle}), so a
-     * burst of responses is answered with one write per worker, not one per task.
+     * Sends what the pool decided for this worker, in order, and has it written: on the worker's
+     * own I/O thread once that thread has read every frame it has ({@link #readIdle}), so a burst
+     * of responses is answered with one write; on a thread that may wait for this worker (a
+     * submitting thread) at once or with the rest of a burst; on any other thread (the shared
+     * timer, another worker's I/O thread) by the channel's writer, so no thread waits for a peer
+     * that is not its own.
      */
-    void drain() {
+    void drain(boolean mayWait) {
         Engine e = engine;
         if (e == null) {
             return; // not started yet: start() drains
         }
-        List<PoolWorker> deferred = DEFERRED_FLUSHES.get();
         boolean sent = false;
         sendLock.lock();
         try {
-            while (true) {
-                PoolTask<?> t = pool.nextToSend(this);
-                if (t == null) {
-                    break;
-                }
+            PoolTask<?> t;
+            while ((t = outbox.poll()) != null) {
                 e.call(t.id, type == WorkerType.THREAD ? t.task : t.encoded, false);
                 sent = true;
-                t.options.timeout().ifPresent(d -> t.timeout = Controller.get().timer().schedule(
-                        () -> pool.timedOut(t, this), d.toNanos(), TimeUnit.NANOSECONDS));
+                PoolTask<?> sentTask = t;
+                t.options.timeout().ifPresent(d -> sentTask.timeout = Controller.get().timer().schedule(
+                        () -> pool.timedOut(sentTask, this), d.toNanos(), TimeUnit.NANOSECONDS));
             }
         } finally {
             sendLock.unlock();
         }
-        if (sent) {
-            if (deferred != null) {
-                if (!deferred.contains(this)) {
-                    deferred.add(this);
-                }
-            } else {
-                e.flushSoon();
-            }
+        if (!sent) {
+            return;
+        }
+        if (Thread.currentThread() == ioThread) {
+            flushAtReadIdle = true;
+        } else if (mayWait) {
+            e.flushSoon();
+        } else {
+            e.flushAsync();
         }
     }
 
-    /** Interrupt, then SIGTERM after the grace, then SIGKILL after another. */
+    /** Interrupt, then SIGTERM after the grace, then SIGKILL after another; never blocks. */
     void stop() {
         Engine e = engine;
-        if (e == null) {
-            return;
+        if (e != null) {
+            StopEscalation.schedule(e, pool.options.grace());
         }
-        e.stop();
-        long grace = Math.max(1, pool.options.grace().toMillis());
-        Controller.get().timer().schedule(() -> {
-            if (e.isAlive()) {
-                e.signalTerm();
-                Controller.get().timer().schedule(() -> {
-                    if (e.isAlive()) {
-                        e.kill();
-                    }
-                }, grace, TimeUnit.MILLISECONDS);
-            }
-        }, grace, TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------ engine events
 
     @Override
     public void readIdle(Engine e) {
-        handleResponses();
-        flushDeferred();
-    }
-
-    private static void flushDeferred() {
-        List<PoolWorker> deferred = DEFERRED_FLUSHES.get();
-        if (deferred == null) {
-            return;
+        if (flushAtReadIdle) {
+            flushAtReadIdle = false;
+            e.flush(); // this worker's own I/O thread: it may wait for its own worker
         }
-        for (PoolWorker w : deferred) {
-            Engine we = w.engine;
-            if (we != null) {
-                we.flush();
-            }
-        }
-        deferred.clear();
     }
 
     @Override
     public void ready(Engine e) {
         if (type != WorkerType.THREAD) {
-            DEFERRED_FLUSHES.set(new ArrayList<>(2)); // this is the worker's I/O thread
+            ioThread = Thread.currentThread();
         }
         pool.ready(this);
     }
 
+    /** A result is handed to the pool as soon as it is read: its future completes now. */
     @Override
     public void result(Engine e, long callId, Object value) {
-        respond(new Response(callId, value, (byte) -1, null));
+        pool.answered(this, new Response(callId, value, (byte) -1, null));
     }
 
     @Override
     public void failure(Engine e, long callId, byte kind, Throwable error) {
-        respond(new Response(callId, null, kind, error));
-    }
-
-    /** A process worker's responses wait for the end of their burst ({@link #readIdle}). */
-    private void respond(Response r) {
-        if (type != WorkerType.THREAD) {
-            responses.add(r);
-        } else {
-            pool.answered(this, List.of(r));
-        }
-    }
-
-    private void handleResponses() {
-        if (!responses.isEmpty()) {
-            List<Response> burst = new ArrayList<>(responses);
-            responses.clear();
-            pool.answered(this, burst);
-        }
+        pool.answered(this, new Response(callId, null, kind, error));
     }
 
     @Override
@@ -255,14 +216,11 @@ final class PoolWorker implements Engine.Listener {
 
     @Override
     public void exited(Engine e, ExitInfo info) {
-        handleResponses();
+        ioThread = null;
         pool.exited(this, info);
-        // this I/O thread ends here: what it decided for other workers must leave now
-        flushDeferred();
-        DEFERRED_FLUSHES.remove();
     }
 
-    /** One response of a worker. */
+    /** One response of a worker: a value, or an error of a kind ({@code Frames.ERR_*}). */
     record Response(long callId, Object value, byte kind, Throwable error) {
     }
 
