@@ -36,12 +36,15 @@ public final class PoolImpl extends AbstractPool {
     private final PoolCore core;
     /** Whether tasks are encoded to bytes (some worker is a process or remote) or checked only. */
     private final boolean anyProcess;
+    /** Every worker's codec (the options refuse a pool that mixes codecs): a task is encoded once, on submit. */
+    private final dev.procpool.Codec codec;
 
     private PoolImpl(PoolOptions options) {
         long id = POOL_IDS.incrementAndGet();
         this.core = new PoolCore(options, options.name().equals("pool") ? "pool" + id : options.name());
         this.anyProcess = options.workerTypes().contains(WorkerType.PROCESS)
                 || options.workerTypes().contains(WorkerType.REMOTE);
+        this.codec = options.workerOptions(0).codec();
     }
 
     /** Creates the pool and starts its minimum workers; fails if one of them cannot start. */
@@ -90,8 +93,8 @@ public final class PoolImpl extends AbstractPool {
         Objects.requireNonNull(taskOptions, "options");
         PoolOptions options = core.options;
         // encoded before taking the lock: user serialization code never runs under it
-        Object encoded = anyProcess ? ProcessEngine.prepare(options.workerOptions(0).codec(), "task", task)
-                : ThreadEngine.prepare(options.workerOptions(0).codec(), "task", task);
+        Object encoded = anyProcess ? ProcessEngine.prepare(codec, "task", task)
+                : ThreadEngine.prepare(codec, "task", task);
         PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         PoolTask<R> t;
         core.lock.lock();
