@@ -136,7 +136,7 @@ mkdir -p "$(dirname "$OUT")"
         cat "$t"
         echo
     done
-    echo "## Pools (issue 3)"
+    echo "## Pools"
     echo
     echo "\`dev.procpool.bench.PoolCompare\`, 2 process workers, against Python's \`multiprocessing.Pool\` and"
     echo "\`concurrent.futures.ProcessPoolExecutor\` with 2 processes (\`procpool-bench/src/main/python/mp_pool_bench.py\`),"
