@@ -39,7 +39,7 @@ public final class FrameChannel {
     private ByteBuffer out = ByteBuffer.allocate(INITIAL); // guarded by appendLock
     private ByteBuffer spare = ByteBuffer.allocate(INITIAL); // guarded by writeLock
     private ByteBuffer in = ByteBuffer.allocate(INITIAL);
-    /** Sends closer together than this are a burst, written together by a flusher. */
+    /** Sends closer together than this are a burst, written together by the writer thread. */
     private static final long BURST_NANOS = 10_000;
 
     private volatile Io channel;
