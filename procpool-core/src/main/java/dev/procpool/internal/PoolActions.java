@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where the event happened decides what may wait: on a {@link Origin#USER} thread (a submit) a
  * call may be written at once, waiting for that worker alone; everywhere else frames go out
- * without waiting (see {@link PoolWorker#drain}). Workers are always started on a hand-off thread,
- * and on the {@link Origin#TIMER} futures are completed there too, so the shared timer only ever
- * decides.
+ * without waiting (see {@link PoolWorker#drain}). A worker is started on the user's thread whose
+ * call needed it, else on a hand-off thread; on the {@link Origin#TIMER} futures are completed on a
+ * hand-off thread too, so the shared timer only ever decides.
  */
 final class PoolActions {
     /** The kind of thread an event happened on. */
@@ -87,13 +87,18 @@ final class PoolActions {
             }
         }
         for (PoolWorker w : spawn) {
-            Controller.get().handOff(() -> {
+            Runnable start = () -> {
                 try {
                     w.start();
                 } catch (WorkerStartException e) {
                     LOG.warn("pool {} could not start worker {}: {}", poolName, w.name(), e.getMessage());
                 }
-            });
+            };
+            if (origin == Origin.USER) {
+                start.run(); // the user's own call pays for the start it caused, as before
+            } else {
+                Controller.get().handOff(start);
+            }
         }
     }
 }
