@@ -136,7 +136,7 @@ mkdir -p "$(dirname "$OUT")"
         cat "$t"
         echo
     done
-    echo "## Pools (issue 3)"
+    echo "## Pools"
     echo
     echo "\`dev.procpool.bench.PoolCompare\`, 2 process workers, against Python's \`multiprocessing.Pool\` and"
     echo "\`concurrent.futures.ProcessPoolExecutor\` with 2 processes (\`procpool-bench/src/main/python/mp_pool_bench.py\`),"
@@ -164,7 +164,7 @@ mkdir -p "$(dirname "$OUT")"
 - **The echo floor is measured over the same kind of channel as procpool's** (read from a
   worker's launch command: loopback TCP or a Unix socket) and, for reference, over the other.
 - **Python's `Pool.apply` is bimodal too** (tens of µs when its threads and the worker share a
-  CPU, hundreds otherwise; the issue text quotes ~430 µs). It is measured in a separate process
+  CPU, hundreds otherwise; a figure of ~430 µs is often quoted). It is measured in a separate process
   before the Java measurements, so its placement can differ from procpool's: compare its p10 and
   p90 in the details before reading much into that ratio.
 - **Throughput against chunked `imap_unordered` is not a like-for-like race**: with chunksize

@@ -2,7 +2,7 @@
 # Jobs benchmark: `procpool run` vs GNU parallel vs `xargs -P` in the same run, -j 2.
 # Usage: mvn -B -q install -DskipTests && procpool-bench/run-jobs-compare.sh [JOBS_TRUE] [JOBS_SLEEP] [ROUNDS]
 # Prints jobs per second for N runs of `true` and M runs of `sleep 0.05` (the median of ROUNDS runs,
-# runners interleaved so that a noisy moment hits them alike), the ratios the issue sets targets on,
+# runners interleaved so that a noisy moment hits them alike), the ratios procpool's targets are set on,
 # and the time to start each CLI and run one `true` job. Wall-clock times of whole commands, so each
 # includes its start-up. bin/procpool's first run writes its class-data-sharing archive; a warm-up
 # run does that before anything is timed.

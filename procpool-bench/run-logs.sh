@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Log flood benchmark (issue 5, part H): log lines per second brought home from a flooding worker
+# Log flood benchmark: log lines per second brought home from a flooding worker
 # (stdout lines and SLF4J events), each beside a reference from the same run, on JDK 17 and, when
 # present, JDK 25 (dev.procpool.bench.LogFlood). Replaces its own section at the end of
 # docs/BENCHMARKS.md (after its "<!-- appended: by procpool-bench/run-logs.sh" line), keeping
@@ -49,7 +49,7 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 {
     echo "$MARK; rerunning it replaces this section -->"
     echo
-    echo "## Logs brought home (issue 5, part H)"
+    echo "## Logs brought home"
     echo
     echo "Made with \`procpool-bench/run-logs.sh${*:+ $*}\` at $commit, $(date -u '+%Y-%m-%d %H:%M UTC'),"
     echo "\`nproc\` = $(nproc), load average before: $(cut -d' ' -f1-3 /proc/loadavg). One worker floods; the clock"

@@ -30,7 +30,7 @@ echo "== $shown" >&2
 section=$(cat <<SECTION
 $MARK
 
-## A pool over Redis (issue 6, part 2)
+## A pool over Redis
 
 \`dev.procpool.bench.RedisCompare\` starts a \`redis-server\` 7 on 127.0.0.1 (no persistence) and 1, then 2,
 then 3 node JVMs (\`RedisNode\`, 2 worker processes each, prefetch 64), all on this machine, and sends

@@ -21,7 +21,7 @@ END="<!-- end: procpool-bench/run-remote-compare.sh -->"
 SECTION=$(mktemp)
 {
     echo "$BEGIN"
-    echo "## Remote workers (issue 6)"
+    echo "## Remote workers"
     echo
     echo "\`procpool-bench/run-remote-compare.sh\` at $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d), $(nproc) CPUs,"
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg). A persistent worker computing \`x + 1\`:"

@@ -243,7 +243,11 @@ public final class PoolOptions {
             return this;
         }
 
-        /** Options per worker, by its index in start order (e.g. a bigger heap for some). */
+        /**
+         * Options per worker, by its index in start order (e.g. a bigger heap for some). Every worker
+         * must use the same {@link Codec} class: a task is encoded once, when it is submitted, so that
+         * any worker can run it or its retry; {@link #build()} refuses a pool that mixes codecs.
+         */
         public Builder workerOptions(IntFunction<WorkerOptions> perWorker) {
             this.workerOptions = Objects.requireNonNull(perWorker, "perWorker");
             return this;
@@ -320,6 +324,15 @@ public final class PoolOptions {
         public PoolOptions build() {
             if (minWorkers > maxWorkers) {
                 throw new IllegalArgumentException("minWorkers " + minWorkers + " exceeds maxWorkers " + maxWorkers);
+            }
+            Class<?> codec = workerOptions.apply(0).codec().getClass();
+            for (int i = 1; i < maxWorkers; i++) {
+                Class<?> other = workerOptions.apply(i).codec().getClass();
+                if (other != codec) {
+                    throw new IllegalArgumentException("every worker of a pool must use the same codec, since a task is "
+                            + "encoded once for whichever worker runs it: worker 0 uses " + codec.getName()
+                            + ", worker " + i + " uses " + other.getName());
+                }
             }
             return new PoolOptions(this);
         }

@@ -34,7 +34,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The end-to-end comparison of issue section 5: in one run, measures procpool and the references
+ * The end-to-end comparison of procpool's single workers: in one run, measures procpool and the references
  * it is judged against (a raw 16-byte echo between two JVMs over a Unix domain socket and over
  * loopback TCP, Python's multiprocessing.Pool, a bare hello-world JVM, a bare idle JVM), and prints
  * a Markdown table of ratios against targets, then details and observations.
@@ -51,6 +51,9 @@ import java.util.regex.Pattern;
  *
  * <p>Nothing is pinned to a CPU and nothing else is tuned: the processes run as a user's would.
  * The measurements run one after another, never overlapping.
+ *
+ * <p>Why one file of this size: every measurement feeds the one table and its observations, and
+ * the harness reads best top to bottom, in the order it runs.
  */
 public final class Compare {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Log lines per second from a worker that floods, brought home (issue 5, part H), each beside a
+ * Log lines per second from a worker that floods, brought home, each beside a
  * reference measured in the same run: stdout lines read by a procpool worker's output pump vs
  * a plain {@code ProcessBuilder} child read line by line (the pipe's ceiling); SLF4J events
  * shipped to the controller's {@code LogSink} vs the same events written by the child's own

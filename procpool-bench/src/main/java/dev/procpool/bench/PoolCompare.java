@@ -22,7 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The pool benchmarks of issue 3, each beside its reference measured in the same run on this
+ * The pool benchmarks, each beside its reference measured in the same run on this
  * machine, with 2 workers: {@code Pool.map} over a million trivial inputs vs Python's
  * {@code Pool.map} (default chunking); {@code submit} one by one with a future each vs
  * {@code ProcessPoolExecutor.submit} and {@code imap_unordered(chunksize=1)}; the time from a

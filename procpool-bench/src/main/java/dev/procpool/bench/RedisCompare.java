@@ -24,7 +24,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pool over Redis (issue 6, part 2) beside a local {@link Pool} measured in the same run:
+ * The pool over Redis beside a local {@link Pool} measured in the same run:
  * tasks per second and the round trip of one task through Redis with 1, 2 and 3 node JVMs (2
  * worker processes each), and the time from a node's SIGKILL to its task running on another node.
  * Starts its own {@code redis-server} on a free port (no persistence) and stops it, and its nodes,

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * java -cp 'procpool-bench/target/procpool-bench.jar:procpool-bench/target/lib/*' \
  *     org.openjdk.jmh.Main RoundTrip -f 1 -wi 3 -i 5
  * </pre>
- * Sample mode reports the median ({@code p0.50}) that the issue's target is stated in; add
+ * Sample mode reports the median ({@code p0.50}) that procpool's round-trip target is stated in; add
  * {@code -bm avgt} for the mean, {@code -p type=PROCESS} for one kind only.
  */
 @State(Scope.Benchmark)

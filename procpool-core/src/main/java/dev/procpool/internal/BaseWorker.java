@@ -425,21 +425,8 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
         } finally {
             lock.unlock();
         }
-        e.stop();
-        if (await(grace)) {
-            return;
-        }
-        if (escalate(e, 2)) {
-            e.signalTerm();
-        }
-        if (await(grace)) {
-            return;
-        }
-        if (escalate(e, 3)) {
-            e.kill();
-        }
-        // SIGKILL cannot be ignored; the bound only guards against a process stuck in the kernel
-        await(Duration.ofSeconds(30));
+        // SIGKILL cannot be ignored; the bound after it only guards against a process stuck in the kernel
+        StopEscalation.await(e, grace, level -> escalate(e, level), this::await);
     }
 
     private boolean escalate(Engine e, int level) {

@@ -171,7 +171,7 @@ abstract class ChannelEngine extends Engine {
         Buf b = (Buf) prepared;
         channel.send(Frames.CALL, callId, b.array(), 0, b.size(), false);
         if (flush) {
-            channel.flushSoon(Controller.get()::flushSoon);
+            channel.flushSoon();
         }
     }
 
@@ -182,26 +182,35 @@ abstract class ChannelEngine extends Engine {
 
     @Override
     void flushSoon() {
-        channel.flushSoon(Controller.get()::flushSoon);
+        channel.flushSoon();
+    }
+
+    @Override
+    void flushAsync() {
+        channel.flushAsync();
     }
 
     @Override
     void cancel(long callId) {
-        channel.send(Frames.CANCEL, callId, true);
+        channel.send(Frames.CANCEL, callId, false);
+        channel.flushAsync(); // control frames never hold up the caller (a timer, a shutdown)
     }
 
     @Override
     void recall(long callId) {
-        channel.send(Frames.RECALL, callId, true);
+        channel.send(Frames.RECALL, callId, false);
+        channel.flushAsync(); // control frames never hold up the caller (a timer, a shutdown)
     }
 
     @Override
     void endInput() {
-        channel.send(Frames.END_INPUT, 0, true);
+        channel.send(Frames.END_INPUT, 0, false);
+        channel.flushAsync(); // control frames never hold up the caller (a timer, a shutdown)
     }
 
     @Override
     void stop() {
-        channel.send(Frames.STOP, 0, true);
+        channel.send(Frames.STOP, 0, false);
+        channel.flushAsync(); // control frames never hold up the caller (a timer, a shutdown)
     }
 }

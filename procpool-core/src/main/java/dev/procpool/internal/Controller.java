@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What this JVM shares among its process workers: one timer thread for heartbeats and start
- * deadlines, and the shutdown hook that stops every
+ * What this JVM shares among its workers: one timer thread for heartbeats, start deadlines, task
+ * timeouts and stop escalation (it only decides; see {@link #timer()}), a hand-off pool for the
+ * work those decisions start, and the shutdown hook that stops every
  * live worker when this JVM exits (normally, on SIGINT/SIGTERM, or by {@code System.exit}).
  *
  * <p>A hard death of this JVM (SIGKILL, crash) runs no hook; then each child notices its socket
@@ -39,37 +40,36 @@ final class Controller {
         return shuttingDown;
     }
 
-    private final java.util.concurrent.LinkedBlockingQueue<FrameChannel> toFlush = new java.util.concurrent.LinkedBlockingQueue<>();
-    private volatile Thread flusher;
+    private volatile java.util.concurrent.ExecutorService handoff;
 
     /**
-     * Writes channels whose frames come in a burst (see {@link FrameChannel#flushSoon}), on one
-     * shared thread, so that a caller enqueuing many calls does not pay a system call for each.
+     * Runs work that must not hold up the thread that decided it: starting a worker (a fork, a
+     * connection to a remote server), and completing futures decided on the timer (their dependent
+     * actions are user code). A thread per concurrent job, so one slow job delays no other.
      */
-    void flushSoon(FrameChannel channel) {
-        if (flusher == null) {
+    void handOff(Runnable job) {
+        java.util.concurrent.ExecutorService h = handoff;
+        if (h == null) {
             synchronized (this) {
-                if (flusher == null) {
-                    Thread t = new Thread(() -> {
-                        while (true) {
-                            try {
-                                toFlush.take().flushQueued();
-                            } catch (InterruptedException e) {
-                                return;
-                            } catch (RuntimeException e) {
-                                LOG.warn("flushing a worker channel failed", e);
-                            }
-                        }
-                    }, "procpool-flusher");
-                    t.setDaemon(true);
-                    t.start();
-                    flusher = t;
+                if (handoff == null) {
+                    handoff = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 2, TimeUnit.SECONDS,
+                            new java.util.concurrent.SynchronousQueue<>(), r -> {
+                                Thread th = new Thread(r, "procpool-handoff");
+                                th.setDaemon(true);
+                                return th;
+                            });
                 }
+                h = handoff;
             }
         }
-        toFlush.add(channel);
+        h.execute(job);
     }
 
+    /**
+     * The shared timer. What runs on it only decides and hands off: it never writes to a socket
+     * (frames go through {@link FrameChannel#flushAsync}), never starts a process and never runs
+     * user code, so one stalled worker cannot delay another's timeout, heartbeat or start deadline.
+     */
     ScheduledExecutorService timer() {
         ScheduledExecutorService t = timer;
         if (t == null) {

@@ -66,6 +66,16 @@ abstract class Engine {
         flush();
     }
 
+    /** Writes the calls sent without flushing, never blocking the caller (the engine's writer does). */
+    void flushAsync() {
+        flush();
+    }
+
+    /*
+     * The control requests below (cancel, recall, endInput, stop, signalTerm, kill) never block
+     * the caller, whatever the state of the worker: they are called from the shared timer.
+     */
+
     /** Interrupts the call if it runs; answers it as cancelled if it has not started. */
     abstract void cancel(long callId);
 

@@ -67,6 +67,7 @@ final class ProcessEngine extends ChannelEngine {
     ProcessEngine(String name, long workerId, int incarnation, WorkerOptions options, ClassLoader loader,
             Listener listener) throws WorkerStartException {
         super(options.codec(), loader, listener, new dev.procpool.internal.logs.LogRouter(name, options.logSink()));
+        channel.name(name);
         this.name = name;
         this.workerId = workerId;
         this.options = options;

@@ -65,6 +65,7 @@ final class RemoteEngine extends ChannelEngine {
         // the remote worker's SLF4J events are relayed by the server like any frame from the worker
         super(filtered(options.codec(), remoteOf(options)), loader, listener,
                 new dev.procpool.internal.logs.LogRouter(name, options.logSink()));
+        channel.name(name);
         this.name = name;
         this.workerId = workerId;
         this.options = options;
@@ -300,12 +301,14 @@ final class RemoteEngine extends ChannelEngine {
 
     @Override
     void signalTerm() {
-        channel.send(Frames.R_SIGNAL, 15, true);
+        channel.send(Frames.R_SIGNAL, 15, false);
+        channel.flushAsync();
     }
 
     @Override
     void kill() {
-        channel.send(Frames.R_SIGNAL, 9, true);
+        channel.send(Frames.R_SIGNAL, 9, false);
+        channel.flushAsync();
         if (channel.isBroken()) {
             closeQuietly(socket);
         }

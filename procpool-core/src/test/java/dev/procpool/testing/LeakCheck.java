@@ -20,7 +20,7 @@ public final class LeakCheck implements AfterEachCallback {
      * Shared threads that live as long as the JVM by design, and the job hosts' pooled pipe readers
      * (shared by every job pool of a JVM; idle ones end by themselves after a while).
      */
-    private static final List<String> LONG_LIVED = List.of("procpool-timer", "procpool-shutdown", "procpool-flusher",
+    private static final List<String> LONG_LIVED = List.of("procpool-timer", "procpool-shutdown", "procpool-handoff",
             "procpool-job-output");
 
     @Override

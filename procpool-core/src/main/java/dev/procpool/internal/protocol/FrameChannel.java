@@ -21,6 +21,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * order they were appended, and a thread appending is never stuck behind a peer that stopped
  * reading, only a thread flushing is.
  *
+ * <p>Who writes: a thread that may wait for this one peer calls {@link #flush}; a thread that must
+ * never wait for a peer (a shared timer, another worker's reader) calls {@link #flushAsync}, and
+ * the channel's own writer thread, started on first use, does the write; {@link #flushSoon}
+ * writes at once unless frames come in a burst, which the writer then takes in one write. So a
+ * peer that stopped reading holds up only its own writer and the threads that chose to wait for it.
+ *
  * <p>Before {@link #attach} (the child has not connected yet) frames only accumulate. After the
  * channel breaks, they are dropped silently: the reader sees the break and reports it, which is
  * the one place a dead peer is handled.
@@ -33,12 +39,15 @@ public final class FrameChannel {
     private ByteBuffer out = ByteBuffer.allocate(INITIAL); // guarded by appendLock
     private ByteBuffer spare = ByteBuffer.allocate(INITIAL); // guarded by writeLock
     private ByteBuffer in = ByteBuffer.allocate(INITIAL);
-    /** Sends closer together than this are a burst, written together by a flusher. */
+    /** Sends closer together than this are a burst, written together by the writer thread. */
     private static final long BURST_NANOS = 10_000;
 
     private volatile Io channel;
     private volatile long lastWriteNanos;
-    private volatile boolean flushQueued;
+    /** A write is wanted from the writer thread; it clears this before each write. */
+    private final java.util.concurrent.atomic.AtomicBoolean writeWanted = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile Thread writer;
+    private volatile String name = "channel";
     /** False while a worker's channel is connected but its handshake is not done: frames wait. */
     private volatile boolean writable = true;
     private volatile boolean broken;
@@ -154,17 +163,51 @@ public final class FrameChannel {
     }
 
     /**
-     * Sends a frame, writing it only if no other thread is writing right now; for heartbeats,
-     * which must never block behind a peer that stopped reading.
+     * Sends a frame without ever blocking the caller: for heartbeats and their answers, which must
+     * never wait behind a peer that stopped reading. The channel's writer thread writes it.
      */
     public void trySend(byte type, long id) {
         send(type, id, false);
-        if (writeLock.tryLock()) {
-            try {
-                writeOut();
-            } finally {
-                writeLock.unlock();
+        flushAsync();
+    }
+
+    /** Names the writer thread ({@code procpool-writer-NAME}). */
+    public void name(String name) {
+        this.name = name;
+    }
+
+    /**
+     * Writes everything appended so far without blocking the caller: the channel's own writer
+     * thread does it. Frames still leave in the order they were appended.
+     */
+    public void flushAsync() {
+        if (writeWanted.getAndSet(true)) {
+            return; // the writer's coming write takes these frames too
+        }
+        Thread w = writer;
+        if (w == null) {
+            w = startWriter();
+        }
+        java.util.concurrent.locks.LockSupport.unpark(w);
+    }
+
+    private synchronized Thread startWriter() {
+        if (writer == null) {
+            Thread t = new Thread(this::writeLoop, "procpool-writer-" + name);
+            t.setDaemon(true);
+            writer = t;
+            t.start();
+        }
+        return writer;
+    }
+
+    private void writeLoop() {
+        while (!broken) {
+            if (!writeWanted.getAndSet(false)) {
+                java.util.concurrent.locks.LockSupport.park(this);
+                continue;
             }
+            flush();
         }
     }
 
@@ -179,26 +222,19 @@ public final class FrameChannel {
     }
 
     /**
-     * Writes what was appended now, unless frames are being sent in a burst: then the first one
-     * asks {@code flusher} to write, and the rest of the burst joins that one write. A send long
-     * after the last write (a single call, a round trip) is written at once.
+     * Writes what was appended now, unless frames are being sent in a burst or another thread is
+     * writing: then the writer thread takes them in its next write. A send long after the last
+     * write (a single call, a round trip) is written at once, on the caller's thread.
      */
-    public void flushSoon(java.util.function.Consumer<FrameChannel> flusher) {
-        if (flushQueued) {
-            return; // the flusher's coming write takes this frame too
+    public void flushSoon() {
+        if (writeWanted.get()) {
+            return; // the writer's coming write takes this frame too
         }
-        if (System.nanoTime() - lastWriteNanos < BURST_NANOS) {
-            flushQueued = true;
-            flusher.accept(this);
+        if (System.nanoTime() - lastWriteNanos < BURST_NANOS || writeLock.isLocked()) {
+            flushAsync();
         } else {
             flush();
         }
-    }
-
-    /** The flusher's side of {@link #flushSoon}. */
-    public void flushQueued() {
-        flushQueued = false;
-        flush();
     }
 
     private void appendLocked(byte type, long id, byte[] payload, int off, int len) {
@@ -330,6 +366,10 @@ public final class FrameChannel {
     /** Closes the channel; a blocked {@link #read} ends with an exception. */
     public void close() {
         broken = true;
+        Thread w = writer;
+        if (w != null) {
+            java.util.concurrent.locks.LockSupport.unpark(w);
+        }
         Io ch = channel;
         if (ch != null) {
             try {

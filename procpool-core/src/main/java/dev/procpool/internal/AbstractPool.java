@@ -1,0 +1,168 @@
+package dev.procpool.internal;
+
+import dev.procpool.Pool;
+import dev.procpool.ProcpoolException;
+import dev.procpool.Task;
+import dev.procpool.TaskFunction;
+import dev.procpool.TaskHandle;
+import dev.procpool.TaskOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The pool operations that are compositions of {@link #submit(Task, TaskOptions)}, the way
+ * {@code AbstractExecutorService} carries {@code invokeAll} and {@code invokeAny} on top of
+ * {@code execute}: map, mapUnordered, completionOrder, invokeAll, invokeAny and the
+ * {@link ExecutorService} view. They know nothing of workers or locks.
+ */
+abstract class AbstractPool implements Pool {
+
+    /** How many workers the pool may have: {@link #map} cuts its inputs into four chunks per worker. */
+    abstract int maxWorkers();
+
+    /** Per-worker functions that replace a mapped function on the worker of that index. */
+    abstract Map<Integer, TaskFunction<?, ?>> functionOverrides();
+
+    @Override
+    public <R> TaskHandle<R> submit(Task<R> task) {
+        return submit(task, TaskOptions.defaults());
+    }
+
+    @Override
+    public <A, R> List<R> map(TaskFunction<A, R> function, Collection<? extends A> inputs) throws InterruptedException {
+        List<A> all = new ArrayList<>(inputs);
+        int chunk = Math.max(1, (int) Math.ceil(all.size() / (maxWorkers() * 4.0)));
+        List<TaskHandle<ArrayList<R>>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += chunk) {
+            ArrayList<A> part = new ArrayList<>(all.subList(from, Math.min(all.size(), from + chunk)));
+            chunks.add(submit(new MapChunk<>(function, functionOverrides(), part)));
+        }
+        List<R> out = new ArrayList<>(all.size());
+        RuntimeException first = null;
+        for (TaskHandle<ArrayList<R>> c : chunks) {
+            try {
+                out.addAll(c.future().get());
+            } catch (ExecutionException e) {
+                if (first == null) {
+                    first = e.getCause() instanceof RuntimeException r ? r
+                            : new ProcpoolException(e.getCause().toString(), e.getCause());
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return out;
+    }
+
+    @Override
+    public <A, R> Iterator<TaskHandle<R>> mapUnordered(TaskFunction<A, R> function, Collection<? extends A> inputs) {
+        List<TaskHandle<R>> handles = new ArrayList<>(inputs.size());
+        for (A a : inputs) {
+            handles.add(submit(() -> function.apply(a)));
+        }
+        return completionOrder(handles);
+    }
+
+    @Override
+    public <R> Iterator<TaskHandle<R>> completionOrder(Collection<TaskHandle<R>> handles) {
+        LinkedBlockingQueue<TaskHandle<R>> done = new LinkedBlockingQueue<>();
+        for (TaskHandle<R> h : handles) {
+            h.future().whenComplete((v, e) -> done.add(h));
+        }
+        int total = handles.size();
+        return new Iterator<>() {
+            private int taken;
+
+            @Override
+            public boolean hasNext() {
+                return taken < total;
+            }
+
+            @Override
+            public TaskHandle<R> next() {
+                if (taken >= total) {
+                    throw new NoSuchElementException();
+                }
+                try {
+                    TaskHandle<R> h = done.take();
+                    taken++;
+                    return h;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CancellationException("interrupted while waiting for the next completed task");
+                }
+            }
+        };
+    }
+
+    @Override
+    public <R> List<TaskHandle<R>> invokeAll(Collection<? extends Task<R>> tasks) throws InterruptedException {
+        List<TaskHandle<R>> handles = new ArrayList<>();
+        for (Task<R> t : tasks) {
+            handles.add(submit(t));
+        }
+        for (TaskHandle<R> h : handles) {
+            try {
+                h.future().get();
+            } catch (ExecutionException | CancellationException e) {
+                // the handle holds the outcome
+            }
+        }
+        return handles;
+    }
+
+    @Override
+    public <R> R invokeAny(Collection<? extends Task<R>> tasks, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException("invokeAny needs at least one task");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<TaskHandle<R>> handles = new ArrayList<>();
+        for (Task<R> t : tasks) {
+            handles.add(submit(t));
+        }
+        LinkedBlockingQueue<TaskHandle<R>> done = new LinkedBlockingQueue<>();
+        for (TaskHandle<R> h : handles) {
+            h.future().whenComplete((v, e) -> done.add(h));
+        }
+        Throwable last = null;
+        try {
+            for (int i = 0; i < handles.size(); i++) {
+                TaskHandle<R> h = done.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (h == null) {
+                    throw new TimeoutException("no task succeeded within " + timeout);
+                }
+                try {
+                    return h.future().get();
+                } catch (ExecutionException e) {
+                    last = e.getCause();
+                } catch (CancellationException e) {
+                    last = e;
+                }
+            }
+            throw new ExecutionException("no task succeeded; the last failure is the cause", last);
+        } finally {
+            for (TaskHandle<R> h : handles) {
+                h.cancel();
+            }
+        }
+    }
+
+    @Override
+    public ExecutorService asExecutorService() {
+        return new PoolExecutorService(this);
+    }
+}
