@@ -295,10 +295,6 @@ final class RemoteEngine extends ChannelEngine {
         closeQuietly(socket); // the server kills the worker when it sees the connection go
     }
 
-    static Object prepare(Codec codec, String what, Object input) {
-        return ProcessEngine.prepare(codec, what, input);
-    }
-
     @Override
     void signalTerm() {
         channel.send(Frames.R_SIGNAL, 15, false);

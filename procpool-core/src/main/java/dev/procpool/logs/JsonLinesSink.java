@@ -1,6 +1,5 @@
 package dev.procpool.logs;
 
-import dev.procpool.internal.logs.FlushLater;
 import dev.procpool.internal.logs.Json;
 import java.io.BufferedWriter;
 import java.io.Closeable;

@@ -1,7 +1,6 @@
 package dev.procpool.logs;
 
 import dev.procpool.Token;
-import dev.procpool.internal.logs.FlushLater;
 import dev.procpool.internal.logs.Json;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;

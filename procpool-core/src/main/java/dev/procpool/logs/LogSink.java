@@ -1,7 +1,6 @@
 package dev.procpool.logs;
 
 import dev.procpool.OutputHandler;
-import dev.procpool.internal.logs.Slf4jSink;
 import java.util.Objects;
 
 /**

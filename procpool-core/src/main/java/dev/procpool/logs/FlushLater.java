@@ -1,4 +1,4 @@
-package dev.procpool.internal.logs;
+package dev.procpool.logs;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -12,14 +12,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sink, started on first use and ended by {@link #close()}; not the shared procpool timer, since
  * a flush may block (a full disk, a stalled server) and must never hold up heartbeats.
  */
-public final class FlushLater implements AutoCloseable {
-    public static final long DELAY_MILLIS = 100;
+final class FlushLater implements AutoCloseable {
+    static final long DELAY_MILLIS = 100;
 
     private final ScheduledThreadPoolExecutor executor;
     private final Runnable flush;
     private final AtomicBoolean pending = new AtomicBoolean();
 
-    public FlushLater(String threadName, Runnable flush) {
+    FlushLater(String threadName, Runnable flush) {
         this.flush = flush;
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, threadName);
@@ -31,7 +31,7 @@ public final class FlushLater implements AutoCloseable {
     }
 
     /** Asks for a flush soon, unless one is already coming. */
-    public void soon() {
+    void soon() {
         if (pending.compareAndSet(false, true)) {
             try {
                 executor.schedule(() -> {

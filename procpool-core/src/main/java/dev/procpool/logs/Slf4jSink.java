@@ -1,7 +1,6 @@
-package dev.procpool.internal.logs;
+package dev.procpool.logs;
 
-import dev.procpool.logs.LogEvent;
-import dev.procpool.logs.LogSink;
+import dev.procpool.internal.logs.Mdc;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,8 +11,8 @@ import org.slf4j.MDC;
  * in the MDC for the duration of the call only, and what was there before is put back: the calling
  * thread is a procpool I/O thread, but a user may also call this sink from their own threads.
  */
-public final class Slf4jSink implements LogSink {
-    public static final Slf4jSink INSTANCE = new Slf4jSink();
+final class Slf4jSink implements LogSink {
+    static final Slf4jSink INSTANCE = new Slf4jSink();
 
     private Slf4jSink() {
     }

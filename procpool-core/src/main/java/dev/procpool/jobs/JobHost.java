@@ -1,4 +1,4 @@
-package dev.procpool.jobs.internal;
+package dev.procpool.jobs;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * JVM dies for any reason (exit, controller gone, SIGKILL, crash), the reaper reads EOF at once and
  * kills every process marked with the JVM's pid.
  */
-public final class JobHost {
+final class JobHost {
     private static final String MARK = "PROCPOOL_JOB";
     private static final long PID = ProcessHandle.current().pid();
     private static final AtomicLong SEQ = new AtomicLong();
@@ -64,7 +64,7 @@ public final class JobHost {
     }
 
     /** Runs a job to its end; throws {@link InterruptedException} (after killing it) when cancelled. */
-    public static HostOutcome run(JobSpec spec) throws InterruptedException {
+    static HostOutcome run(JobSpec spec) throws InterruptedException {
         ensureReaper();
         if (spec.startDelayMillis() > 0) {
             Thread.sleep(spec.startDelayMillis());
