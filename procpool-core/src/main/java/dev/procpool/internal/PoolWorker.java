@@ -109,11 +109,8 @@ final class PoolWorker implements Engine.Listener {
         }
         Engine e;
         try {
-            e = type == WorkerType.THREAD
-                    ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
-                    : type == WorkerType.REMOTE
-                    ? new RemoteEngine(name(), BaseWorker.IDS.incrementAndGet(), workerOptions, pool.loader, this)
-                    : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, pool.loader, this);
+            e = Engines.create(type, name(), BaseWorker.IDS.incrementAndGet(), 1, Integer.toString(index),
+                    workerOptions, pool.loader, this);
         } catch (IllegalArgumentException bad) {
             throw new WorkerStartException("cannot start worker '" + name() + "': " + bad.getMessage(), bad);
         }
