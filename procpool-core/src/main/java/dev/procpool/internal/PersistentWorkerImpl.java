@@ -98,7 +98,7 @@ public final class PersistentWorkerImpl<A, R> extends BaseWorker<Long> implement
                 head = slots.peekFirst();
                 if (head != null && head.done) {
                     slots.removeFirst();
-                    pid = engine.pid();
+                    pid = engine == null ? -1 : engine.pid();
                     break;
                 }
                 if (head == null && (inputEnded || state.isTerminal())) {
