@@ -51,6 +51,10 @@ final class PoolWorker implements Engine.Listener {
     long serviceSamples;
     long idleSince = System.nanoTime();
     WorkerStartException startFailure;
+    /** How its engine ended, once it has; for the user's handle ({@link PoolWorkerHandle}). */
+    volatile ExitInfo exitInfo;
+    /** Stopped from the user's handle; for the state that handle reports. */
+    volatile boolean killedByHandle;
     /** Responses read and not yet handled; confined to the worker's I/O thread. */
     private final List<Response> responses = new ArrayList<>();
 
@@ -255,6 +259,7 @@ final class PoolWorker implements Engine.Listener {
 
     @Override
     public void exited(Engine e, ExitInfo info) {
+        exitInfo = info;
         handleResponses();
         pool.exited(this, info);
         // this I/O thread ends here: what it decided for other workers must leave now
