@@ -196,6 +196,7 @@ final class RemoteEngine extends ChannelEngine {
         }
         b.writeString(remote.filterPattern());
         b.write(remote.remoteClassLoading() ? 1 : 0);
+        b.writeString(options.remoteContext().orElse(null));
         return b.toByteArray();
     }
 
