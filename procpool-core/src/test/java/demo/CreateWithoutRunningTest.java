@@ -11,6 +11,7 @@ import dev.procpool.WorkerTerminatedException;
 import dev.procpool.WorkerType;
 import dev.procpool.Workers;
 import dev.procpool.remote.WorkerServer;
+import dev.procpool.testing.LeakCheck;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * closing it unstarted, on every worker kind.
  */
 @Tag("jvm")
+@ExtendWith(LeakCheck.class)
 class CreateWithoutRunningTest {
     private WorkerServer server;
     private WorkerOptions options;

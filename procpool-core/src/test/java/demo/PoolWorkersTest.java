@@ -8,10 +8,12 @@ import dev.procpool.PoolOptions;
 import dev.procpool.PooledWorker;
 import dev.procpool.TaskHandle;
 import dev.procpool.TaskOptions;
+import dev.procpool.WorkerContext;
 import dev.procpool.WorkerDiedException;
 import dev.procpool.WorkerState;
 import dev.procpool.WorkerType;
 import dev.procpool.remote.WorkerServer;
+import dev.procpool.testing.LeakCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,6 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * every worker of a busy pool and see the pool carry on), on every worker kind.
  */
 @Tag("jvm")
+@ExtendWith(LeakCheck.class)
 class PoolWorkersTest {
     private WorkerServer server;
 
@@ -137,6 +141,28 @@ class PoolWorkersTest {
             }
             assertThat(busy.future()).failsWithin(Servers.WAIT).withThrowableOfType(ExecutionException.class)
                     .withCauseInstanceOf(WorkerDiedException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(WorkerType.class)
+    void poolWorkersStartWithTheInitialStateAndTheHandleReadsIt(WorkerType type) throws Exception {
+        try (Pool pool = Pool.create(PoolOptions.builder().minWorkers(2).maxWorkers(2).workerTypes(type)
+                .workerOptions(Servers.options(server).toBuilder().initialState(0).build()).build())) {
+            List<TaskHandle<Integer>> tasks = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                tasks.add(pool.submit(() -> {
+                    int n = WorkerContext.userState(Integer.class) + 1;
+                    WorkerContext.setUserState(n);
+                    return n;
+                }));
+            }
+            for (TaskHandle<Integer> t : tasks) {
+                assertThat(t.future().get(60, TimeUnit.SECONDS)).isPositive();
+            }
+            // each worker counted the tasks it ran; together, all of them
+            assertThat(pool.workers().stream().mapToInt(w -> (Integer) w.userState().orElseThrow()).sum()).isEqualTo(6);
+            assertThat(pool.workers()).allSatisfy(w -> assertThat(w.userState()).contains((int) w.tasksDone()));
         }
     }
 

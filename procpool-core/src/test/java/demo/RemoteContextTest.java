@@ -15,6 +15,7 @@ import dev.procpool.Workers;
 import dev.procpool.remote.RemoteContext;
 import dev.procpool.remote.RemoteOptions;
 import dev.procpool.remote.WorkerServer;
+import dev.procpool.testing.LeakCheck;
 import dev.procpool.remote.WorkerServerOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * remote workers join by id, ended all at once by its owner or by the owner's death.
  */
 @Tag("jvm")
+@ExtendWith(LeakCheck.class)
 class RemoteContextTest {
     private WorkerServer server;
     private RemoteOptions remote;

@@ -13,12 +13,14 @@ import dev.procpool.WorkerState;
 import dev.procpool.WorkerType;
 import dev.procpool.Workers;
 import dev.procpool.remote.WorkerServer;
+import dev.procpool.testing.LeakCheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,18 +31,24 @@ import org.junit.jupiter.params.provider.EnumSource;
  * brought back to the handle when the worker ends.
  */
 @Tag("jvm")
+@ExtendWith(LeakCheck.class)
 class WorkerStateTest {
     private WorkerServer server;
     private WorkerOptions options;
 
     @BeforeEach
     void start() throws Exception {
+        release = false;
         server = Servers.start();
         options = Servers.options(server);
     }
 
+    /** Lets a thread worker's spinning task end (a process worker's is killed). */
+    private static volatile boolean release;
+
     @AfterEach
     void stop() {
+        release = true;
         server.close();
     }
 
@@ -107,7 +115,7 @@ class WorkerStateTest {
         PersistentWorker<Integer, Integer> w = Workers.persistent(type, (Integer x) -> {
             WorkerContext.setUserState(x);
             if (x == 2) {
-                while (true) {
+                while (!release) {
                     Thread.onSpinWait(); // ignores interrupts: only a signal ends it
                 }
             }

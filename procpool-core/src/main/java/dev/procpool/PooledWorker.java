@@ -57,6 +57,14 @@ public interface PooledWorker {
     long tasksFailed();
 
     /**
+     * Its worker state ({@link WorkerOptions.Builder#initialState} in the pool's worker options),
+     * as {@link Worker#userState()} describes: a thread worker's shared object, a process or
+     * remote worker's state as its last call that ended left it. A replacement starts again from
+     * the initial state.
+     */
+    java.util.Optional<Object> userState();
+
+    /**
      * Stops it as a signal from outside would: {@code SIGTERM}, then {@code SIGKILL} if it has
      * not exited after {@code grace} (a thread worker is interrupted and abandoned). Returns once
      * it has exited. Does nothing if it has exited already.

@@ -472,7 +472,8 @@ public final class WorkerOptions {
          * controller reads back from {@link Worker#userState()}. A thread worker's tasks get this
          * very object; a process or remote worker gets a copy made with the worker's codec, and
          * sends its state back after every call. {@link Worker#restart()} starts again from this
-         * value. Pools do not use it. {@code null} (the default) means no state.
+         * value. In a {@link Pool}, each worker starts with it (a replacement too) and
+         * {@link PooledWorker#userState()} reads it. {@code null} (the default) means no state.
          *
          * <pre>{@code
          * WorkerOptions.builder().initialState(new ArrayList<String>()).build();

@@ -55,6 +55,8 @@ final class PoolWorker implements Engine.Listener {
     volatile ExitInfo exitInfo;
     /** Stopped from the user's handle; for the state that handle reports. */
     volatile boolean killedByHandle;
+    /** A thread worker's state (shared with its task); a channel worker's, as last received. */
+    final CurrentWorker.StateBox userState;
     /** Responses read and not yet handled; confined to the worker's I/O thread. */
     private final List<Response> responses = new ArrayList<>();
 
@@ -63,6 +65,8 @@ final class PoolWorker implements Engine.Listener {
         this.index = index;
         this.type = type;
         this.workerOptions = workerOptions;
+        Object initial = workerOptions.initialState().orElse(null);
+        this.userState = new CurrentWorker.StateBox(initial, initial != null);
     }
 
     String name() {
@@ -112,13 +116,17 @@ final class PoolWorker implements Engine.Listener {
             return; // stopped before it was started: nothing to start
         }
         Engine e;
+        Object preparedState = null;
         try {
+            if (type != WorkerType.THREAD && userState.tracked()) {
+                preparedState = ProcessEngine.prepare(workerOptions.codec(), "initial worker state", userState.get());
+            }
             e = type == WorkerType.THREAD
-                    ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
+                    ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this, userState)
                     : type == WorkerType.REMOTE
                     ? new RemoteEngine(name(), BaseWorker.IDS.incrementAndGet(), workerOptions, pool.loader, this)
                     : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, pool.loader, this);
-        } catch (IllegalArgumentException bad) {
+        } catch (IllegalArgumentException | dev.procpool.TaskNotSerializableException bad) {
             throw new WorkerStartException("cannot start worker '" + name() + "': " + bad.getMessage(), bad);
         }
         engine = e;
@@ -129,6 +137,9 @@ final class PoolWorker implements Engine.Listener {
             exited(e, new ExitInfo(false, OptionalInt.empty(), null, List.of(), "could not be started: "
                     + ex.getMessage(), ex, false));
             throw ex;
+        }
+        if (preparedState != null) {
+            e.initState(preparedState);
         }
         drain();
         e.initialized();
@@ -250,6 +261,11 @@ final class PoolWorker implements Engine.Listener {
             responses.clear();
             pool.answered(this, burst);
         }
+    }
+
+    @Override
+    public void state(Engine e, long callId, Object value) {
+        userState.set(value);
     }
 
     @Override

@@ -89,6 +89,11 @@ final class PoolWorkerHandle implements PooledWorker {
     }
 
     @Override
+    public java.util.Optional<Object> userState() {
+        return java.util.Optional.ofNullable(slot.userState.get());
+    }
+
+    @Override
     public void terminate(Duration grace) throws InterruptedException {
         Engine e = slot.engine();
         if (e == null || slot.state == SlotState.EXITED) {
