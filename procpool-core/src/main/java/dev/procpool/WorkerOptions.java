@@ -472,7 +472,9 @@ public final class WorkerOptions {
          * controller reads back from {@link Worker#userState()}. A thread worker's tasks get this
          * very object; a process or remote worker gets a copy made with the worker's codec, and
          * sends its state back after every call. {@link Worker#restart()} starts again from this
-         * value. In a {@link Pool}, each worker starts with it (a replacement too) and
+         * value (for a thread worker: this same object, with whatever changes its tasks made to it;
+         * give an immutable value, or replace it with {@code setUserState}, to start afresh). In
+         * a {@link Pool}, each worker starts with it (a replacement too) and
          * {@link PooledWorker#userState()} reads it. {@code null} (the default) means no state.
          *
          * <pre>{@code
