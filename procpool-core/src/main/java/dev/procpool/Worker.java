@@ -141,7 +141,8 @@ public interface Worker<R> extends AutoCloseable {
      * ended after {@code grace}, a process gets {@code SIGTERM}, and after another {@code grace}
      * {@code SIGKILL}. A thread that ignores the interrupt is abandoned after {@code grace} (it
      * cannot be killed). Returns once the worker is terminal. Calls not yet answered end with
-     * {@link WorkerTerminatedException}. Does nothing on a terminal worker.
+     * {@link WorkerTerminatedException}. Does nothing on a terminal worker; a worker never
+     * started ends {@link WorkerState#TERMINATED} at once.
      *
      * @param grace how long each step waits before the next, harsher one
      * @throws InterruptedException if interrupted while waiting (the escalation still completes
@@ -159,7 +160,8 @@ public interface Worker<R> extends AutoCloseable {
      * Restarts the worker with the same options and work, keeping this object: the current
      * incarnation is closed (a running task is finished, queued calls are answered), then a new
      * thread or process starts in {@link WorkerState#STARTING}. A one-shot worker runs its task
-     * again. Use it to free memory a long-lived process accumulated.
+     * again. Use it to free memory a long-lived process accumulated. A worker never started
+     * ({@link WorkerState#CREATED}) is simply started.
      *
      * @throws InterruptedException if interrupted while the old incarnation winds down
      * @throws WorkerStartException if the new incarnation cannot be started
