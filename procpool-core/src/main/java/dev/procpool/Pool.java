@@ -131,6 +131,17 @@ public interface Pool extends AutoCloseable {
     /** Whether the queue is at capacity. */
     boolean isFull();
 
+    /**
+     * The pool's live workers (started or starting, not yet exited), in the order they were
+     * started, as handles to inspect and stop them (pyworkers' {@code pool.workers}). Killing one
+     * from its handle is the same as killing its process from outside: see {@link PooledWorker}.
+     *
+     * <pre>{@code
+     * pool.workers().forEach(PooledWorker::kill);   // every running task fails or is retried
+     * }</pre>
+     */
+    List<PooledWorker> workers();
+
     /** A snapshot of the counters. */
     PoolStats stats();
 

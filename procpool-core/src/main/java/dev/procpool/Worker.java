@@ -9,8 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * A handle on one worker: a thread or a child JVM (and, later, a remote process) that runs work
  * for the controller. Every kind has exactly this API; {@link Workers} picks the kind.
  *
- * <p>A worker starts when it is created: there is no {@code start()}, and {@link #pid()} is valid
- * at once. Its state moves as documented on {@link WorkerState}; a worker that ends for any reason
+ * <p>A worker made with {@link Workers#start} starts as it is created, and {@link #pid()} is
+ * valid at once; one made with {@link Workers#create} waits in {@link WorkerState#CREATED} until
+ * {@link #start()}. Its state moves as documented on {@link WorkerState}; a worker that ends for any reason
  * (including a {@code SIGKILL} from outside) reaches a terminal state and {@link #hasError()} tells
  * whether something went wrong, so no caller is left waiting.
  *
@@ -44,9 +45,36 @@ public interface Worker<R> extends AutoCloseable {
 
     /**
      * The OS process id the work runs in: the child's real pid for a process worker, this JVM's
-     * pid for a thread worker. Changes on {@link #restart()}.
+     * pid for a thread worker; -1 before {@link #start()}. Changes on {@link #restart()}.
      */
     long pid();
+
+    /**
+     * Starts a worker made with {@link Workers#create} or {@link Workers#createPersistent}: its
+     * thread or process starts as {@link Workers#start} would have started it, and arguments
+     * enqueued meanwhile are sent to it in order.
+     *
+     * <pre>{@code
+     * Worker<Integer> w = Workers.create(WorkerType.PROCESS, () -> 6 * 7, options);   // CREATED
+     * w.start();                                                                      // STARTING
+     * }</pre>
+     *
+     * @throws IllegalStateException if it was started already (or ended before it was started)
+     * @throws WorkerStartException if the thread or process cannot be started
+     */
+    void start() throws WorkerStartException;
+
+    /**
+     * The worker's state ({@link WorkerOptions.Builder#initialState}): what its tasks last left in
+     * {@link WorkerContext#setUserState}, or the initial state until then; empty if it has none.
+     * A thread worker's is the very object its tasks use, read now. A process or remote worker's
+     * is the copy it sent after its last call that ended (returned or threw), so after the worker
+     * ends — normally, by error, or terminated — it holds what the last call that ended left; a
+     * call cut off by a signal (SIGTERM, SIGKILL, from {@link #terminate}, {@link #kill} or from
+     * outside) sends nothing, and the state the controller had received before it is kept.
+     * {@link #restart()} starts again from the initial state.
+     */
+    Optional<Object> userState();
 
     /** The id of the thread that runs the task, inside {@link #pid()}; empty until known. */
     OptionalLong threadId();
@@ -68,6 +96,7 @@ public interface Worker<R> extends AutoCloseable {
      *
      * @param timeout how long to wait at most; {@link Duration#ZERO} polls
      * @return whether the worker is in a terminal state
+     * @throws IllegalStateException if the worker is {@link WorkerState#CREATED} (never started)
      * @throws InterruptedException if this thread is interrupted while waiting (flag restored)
      */
     boolean await(Duration timeout) throws InterruptedException;
@@ -76,7 +105,8 @@ public interface Worker<R> extends AutoCloseable {
      * The outcome of the work. Does not block.
      *
      * @return the task's result (a persistent worker: the number of calls it made)
-     * @throws IllegalStateException if the worker has not reached a terminal state yet
+     * @throws IllegalStateException if the worker has not reached a terminal state yet (the
+     *     message names the state, e.g. {@code CREATED} for one never started)
      * @throws TaskFailedException if the task threw (the cause is the task's exception)
      * @throws WorkerDiedException if the worker died (exit code or signal, stderr tail)
      * @throws WorkerTerminatedException if the worker was stopped by the user
@@ -111,7 +141,8 @@ public interface Worker<R> extends AutoCloseable {
      * ended after {@code grace}, a process gets {@code SIGTERM}, and after another {@code grace}
      * {@code SIGKILL}. A thread that ignores the interrupt is abandoned after {@code grace} (it
      * cannot be killed). Returns once the worker is terminal. Calls not yet answered end with
-     * {@link WorkerTerminatedException}. Does nothing on a terminal worker.
+     * {@link WorkerTerminatedException}. Does nothing on a terminal worker; a worker never
+     * started ends {@link WorkerState#TERMINATED} at once.
      *
      * @param grace how long each step waits before the next, harsher one
      * @throws InterruptedException if interrupted while waiting (the escalation still completes
@@ -129,7 +160,8 @@ public interface Worker<R> extends AutoCloseable {
      * Restarts the worker with the same options and work, keeping this object: the current
      * incarnation is closed (a running task is finished, queued calls are answered), then a new
      * thread or process starts in {@link WorkerState#STARTING}. A one-shot worker runs its task
-     * again. Use it to free memory a long-lived process accumulated.
+     * again. Use it to free memory a long-lived process accumulated. A worker never started
+     * ({@link WorkerState#CREATED}) is simply started.
      *
      * @throws InterruptedException if interrupted while the old incarnation winds down
      * @throws WorkerStartException if the new incarnation cannot be started
@@ -140,7 +172,9 @@ public interface Worker<R> extends AutoCloseable {
      * Accepts no more input, waits for the work already given to finish (up to
      * {@link WorkerOptions#closeTimeout()}), then terminates what is left with
      * {@link WorkerOptions#grace()}. Idempotent. Restores the interrupt flag and terminates at
-     * once if interrupted.
+     * once if interrupted. A worker never started ends {@link WorkerState#TERMINATED} at once:
+     * nothing was allocated for it, and calls enqueued on it end with
+     * {@link WorkerTerminatedException}.
      */
     @Override
     void close();

@@ -78,6 +78,8 @@ public final class WorkerOptions {
     private final String logLevel;
     private final boolean captureLogs;
     private final dev.procpool.remote.RemoteOptions remote;
+    private final Object initialState;
+    private final String remoteContext;
 
     private WorkerOptions(Builder b) {
         this.name = b.name;
@@ -100,6 +102,8 @@ public final class WorkerOptions {
         this.logLevel = b.logLevel;
         this.captureLogs = b.captureLogs;
         this.remote = b.remote;
+        this.initialState = b.initialState;
+        this.remoteContext = b.remoteContext;
     }
 
     /** The options with every default. */
@@ -135,6 +139,8 @@ public final class WorkerOptions {
         b.logLevel = logLevel;
         b.captureLogs = captureLogs;
         b.remote = remote;
+        b.initialState = initialState;
+        b.remoteContext = remoteContext;
         return b;
     }
 
@@ -238,6 +244,19 @@ public final class WorkerOptions {
         return Optional.ofNullable(remote);
     }
 
+    /**
+     * The worker state a worker starts with ({@link Builder#initialState}), if one was given.
+     * For a thread worker it is this very object.
+     */
+    public Optional<Object> initialState() {
+        return Optional.ofNullable(initialState);
+    }
+
+    /** The id of the remote context a {@link WorkerType#REMOTE} worker starts in, if any. */
+    public Optional<String> remoteContext() {
+        return Optional.ofNullable(remoteContext);
+    }
+
     @Override
     public String toString() {
         return "WorkerOptions{name=" + name + ", java=" + javaExecutable + ", jvmArgs=" + jvmArgs
@@ -246,7 +265,9 @@ public final class WorkerOptions {
                 + ", codec=" + codec.getClass().getName() + ", grace=" + grace + ", closeTimeout=" + closeTimeout
                 + ", startTimeout=" + startTimeout + ", heartbeat=" + heartbeatInterval + "/" + heartbeatTimeout
                 + ", classDataSharing=" + classDataSharing + ", logs=" + (captureLogs ? logLevel + "->" + (logSink == null ? "slf4j" : logSink) : "child's own")
-                + (remote == null ? "" : ", remote=" + remote) + "}";
+                + (remote == null ? "" : ", remote=" + remote)
+                + (initialState == null ? "" : ", initialState=" + initialState.getClass().getName())
+                + (remoteContext == null ? "" : ", remoteContext=" + remoteContext) + "}";
     }
 
     /** Builds {@link WorkerOptions}. Not thread-safe; {@link #build()} takes a snapshot. */
@@ -270,6 +291,8 @@ public final class WorkerOptions {
         private LogSink logSink;
         private String logLevel = "INFO";
         private boolean captureLogs = true;
+        private Object initialState;
+        private String remoteContext;
         private dev.procpool.remote.RemoteOptions remote;
 
         private Builder() {
@@ -443,6 +466,36 @@ public final class WorkerOptions {
          */
         public Builder remote(dev.procpool.remote.RemoteOptions remote) {
             this.remote = Objects.requireNonNull(remote, "remote");
+            return this;
+        }
+
+        /**
+         * The worker's state when it starts: a value its tasks read and replace through
+         * {@link WorkerContext#userState()} and {@link WorkerContext#setUserState}, and that the
+         * controller reads back from {@link Worker#userState()}. A thread worker's tasks get this
+         * very object; a process or remote worker gets a copy made with the worker's codec, and
+         * sends its state back after every call. {@link Worker#restart()} starts again from this
+         * value (for a thread worker: this same object, with whatever changes its tasks made to it;
+         * give an immutable value, or replace it with {@code setUserState}, to start afresh). In
+         * a {@link Pool}, each worker starts with it (a replacement too) and
+         * {@link PooledWorker#userState()} reads it. {@code null} (the default) means no state.
+         *
+         * <pre>{@code
+         * WorkerOptions.builder().initialState(new ArrayList<String>()).build();
+         * }</pre>
+         */
+        public Builder initialState(Object state) {
+            this.initialState = state;
+            return this;
+        }
+
+        /**
+         * Starts a {@link WorkerType#REMOTE} worker inside the remote context with this id (see
+         * {@link dev.procpool.remote.RemoteContext}): when the context ends, the worker is
+         * terminated. The context must be open on the server of {@link #remote}.
+         */
+        public Builder remoteContext(String contextId) {
+            this.remoteContext = Objects.requireNonNull(contextId, "contextId");
             return this;
         }
 

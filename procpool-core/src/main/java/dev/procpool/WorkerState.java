@@ -5,12 +5,20 @@ package dev.procpool;
  * {@link Worker#restart()} starts a new incarnation at {@link #STARTING}.
  *
  * <pre>
- * STARTING ──► RUNNING ──► CLOSING ──► COMPLETED
- *    │            │           │
- *    └────────────┴───────────┴──────► FAILED | TERMINATED | DIED
+ * CREATED ──► STARTING ──► RUNNING ──► CLOSING ──► COMPLETED
+ *    │            │            │           │
+ *    │            └────────────┴───────────┴──────► FAILED | TERMINATED | DIED
+ *    └─────────────────────────────────────────────► TERMINATED
  * </pre>
  *
  * <ul>
+ *   <li>{@code CREATED}: made by {@link Workers#create} or {@link Workers#createPersistent} and not
+ *       started: no thread or process exists; a persistent worker queues what is enqueued.</li>
+ *   <li>{@code CREATED → STARTING}: {@link Worker#start()} (or {@link Worker#restart()}).</li>
+ *   <li>{@code CREATED → TERMINATED}: {@link Worker#close()}, {@link Worker#terminate} or
+ *       {@link Worker#kill()} before the start; calls enqueued meanwhile end with
+ *       {@link WorkerTerminatedException}. {@link Worker#await} and {@link Worker#result()} of a
+ *       {@code CREATED} worker throw {@link IllegalStateException} naming the state.</li>
  *   <li>{@code STARTING → RUNNING}: the thread runs, or the child JVM connected back.</li>
  *   <li>{@code RUNNING → CLOSING}: no more input ({@link PersistentWorker#endInput()},
  *       {@link Worker#close()}), or a one-shot task's outcome is known and the worker is
@@ -32,6 +40,8 @@ package dev.procpool;
  * }</pre>
  */
 public enum WorkerState {
+    /** Created and not started ({@link Worker#start()}): nothing runs yet. */
+    CREATED,
     /** The thread or child JVM is being started; input is queued meanwhile. */
     STARTING,
     /** Accepting and running work. */

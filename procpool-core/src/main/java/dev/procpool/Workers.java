@@ -5,7 +5,9 @@ import dev.procpool.internal.PersistentWorkerImpl;
 import java.util.Objects;
 
 /**
- * Creates workers of any {@link WorkerType}. A worker starts as it is created.
+ * Creates workers of any {@link WorkerType}. A worker made by {@code start} or {@code persistent}
+ * starts as it is created; one made by {@code create} or {@code createPersistent} waits for
+ * {@link Worker#start()}.
  *
  * <pre>{@code
  * Worker<Integer> w = Workers.start(WorkerType.PROCESS, () -> 2 * 21);
@@ -60,10 +62,43 @@ public final class Workers {
         return PersistentWorkerImpl.start(type, function, options);
     }
 
+    /**
+     * Creates a one-shot worker without starting it: it waits in {@link WorkerState#CREATED}
+     * until {@link Worker#start()}. The task is checked for serializability now.
+     *
+     * <pre>{@code
+     * Worker<String> w = Workers.create(WorkerType.PROCESS, () -> "hi", WorkerOptions.defaults());
+     * // ... later
+     * w.start();
+     * w.await(Duration.ofSeconds(30));
+     * }</pre>
+     *
+     * @throws TaskNotSerializableException if the task cannot be serialized
+     */
+    public static <R> Worker<R> create(WorkerType type, Task<R> task, WorkerOptions options) {
+        check(type, task, options);
+        return OneShotWorker.create(type, task, options);
+    }
+
+    /**
+     * Creates a persistent worker without starting it ({@link WorkerState#CREATED}). Arguments
+     * may be enqueued (and input ended) before {@link Worker#start()}; they are sent when it starts.
+     *
+     * @throws TaskNotSerializableException if the function cannot be serialized
+     */
+    public static <A, R> PersistentWorker<A, R> createPersistent(WorkerType type, TaskFunction<A, R> function,
+            WorkerOptions options) {
+        check(type, function, options);
+        return PersistentWorkerImpl.create(type, function, options);
+    }
+
     private static void check(WorkerType type, Object work, WorkerOptions options) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(work, "task");
         Objects.requireNonNull(options, "options");
+        if (type != WorkerType.REMOTE && options.remoteContext().isPresent()) {
+            throw new IllegalArgumentException("a remote context applies to REMOTE workers only, not " + type);
+        }
         if (type == WorkerType.REMOTE && options.remote().isEmpty()) {
             throw new IllegalArgumentException("a REMOTE worker needs the address of a procpool worker-server: "
                     + "WorkerOptions.builder().remote(RemoteOptions.builder(host, port)...build())");

@@ -73,6 +73,14 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     long nextCallId;
     long calls;
     boolean inputEnded;
+    /** Calls enqueued before {@link #start()}: sent right after the function. Guarded by {@code sendLock}. */
+    final java.util.List<Object[]> beforeStart = new java.util.ArrayList<>();
+    /** The initial state, prepared for the engine kind once; null when there is none. */
+    private final Object preparedState;
+    /** A thread worker's state: the one object its task and this handle share. */
+    private CurrentWorker.StateBox stateBox;
+    /** A process or remote worker's state, as last received. Guarded by {@code lock}. */
+    private Object userState;
 
     BaseWorker(WorkerType type, WorkerOptions options) {
         this.id = IDS.incrementAndGet();
@@ -81,6 +89,8 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
         this.name = options.name().orElse(type.name().toLowerCase() + "-" + id);
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
         this.loader = cl != null ? cl : BaseWorker.class.getClassLoader();
+        this.state = WorkerState.CREATED;
+        this.preparedState = options.initialState().map(st -> prepare("initial worker state", st)).orElse(null);
     }
 
     /** What a new incarnation is given first: the one-shot task, or the persistent function. */
@@ -99,8 +109,10 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     /** Starts a new incarnation. Call with {@code sendLock} held and {@code lock} not held. */
     final void startIncarnation() throws WorkerStartException {
         Engine e;
+        boolean first;
         lock.lock();
         try {
+            first = state == WorkerState.CREATED;
             incarnation++;
             state = WorkerState.STARTING;
             stopLevel = 0;
@@ -110,11 +122,16 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
             value = null;
             settled = false;
             calls = 0;
-            inputEnded = false;
+            if (!first) {
+                inputEnded = false; // a first start keeps what was said before it (endInput)
+            }
             if (future.isDone()) {
                 future = new CompletableFuture<>();
             }
-            e = Engines.create(type, name, id, incarnation, null, options, loader, this);
+            Object initial = options.initialState().orElse(null);
+            userState = initial;
+            stateBox = new CurrentWorker.StateBox(initial, initial != null);
+            e = Engines.create(type, name, id, incarnation, null, options, loader, this, stateBox);
             engine = e;
         } finally {
             lock.unlock();
@@ -126,8 +143,110 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
                     "could not be started: " + ex.getMessage(), ex, false));
             throw ex;
         }
+        if (preparedState != null) {
+            e.initState(preparedState);
+        }
         initialize(e);
+        if (first) {
+            for (Object[] call : beforeStart) {
+                e.call((Long) call[0], call[1], false);
+            }
+            beforeStart.clear();
+            e.flush();
+            if (locked(() -> inputEnded)) {
+                e.endInput();
+            }
+        }
         e.initialized();
+    }
+
+    @Override
+    public void state(Engine e, long callId, Object st) {
+        lock.lock();
+        try {
+            if (e == engine) {
+                userState = st;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<Object> userState() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(type == WorkerType.THREAD ? stateBox == null ? options.initialState().orElse(null)
+                    : stateBox.get() : userState);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void start() throws WorkerStartException {
+        sendLock.lock();
+        try {
+            WorkerState now = state();
+            if (now != WorkerState.CREATED) {
+                throw new IllegalStateException("worker '" + name + "' was started already (it is " + now + ")");
+            }
+            startIncarnation();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Ends a worker that was never started: nothing runs, nothing was allocated; calls enqueued
+     * meanwhile end with {@link WorkerTerminatedException}. Call with {@code sendLock} held.
+     *
+     * @return false if the worker is not {@link WorkerState#CREATED}
+     */
+    private boolean endUnstarted(String why) {
+        CompletableFuture<R> f;
+        WorkerTerminatedException err;
+        lock.lock();
+        try {
+            if (state != WorkerState.CREATED) {
+                return false;
+            }
+            err = new WorkerTerminatedException("worker '" + name + "' was never started: " + why, null);
+            for (Slot s : open.values()) {
+                s.done = true;
+                s.error = err;
+            }
+            open.clear();
+            beforeStart.clear();
+            state = WorkerState.TERMINATED;
+            error = err;
+            exit = new WorkerExit(WorkerState.TERMINATED, "terminated before it was started (" + why + ")",
+                    java.util.OptionalInt.empty(), null, java.util.List.of());
+            f = future;
+        } finally {
+            lock.unlock();
+        }
+        f.completeExceptionally(err);
+        lock.lock();
+        try {
+            settled = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return true;
+    }
+
+    private boolean endUnstartedNow(String why) {
+        if (state() != WorkerState.CREATED) {
+            return false;
+        }
+        sendLock.lock();
+        try {
+            return endUnstarted(why);
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     /** Registers a call; returns null if the worker cannot take it. Call with {@code sendLock} held. */
@@ -326,7 +445,8 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public String host() {
-        return currentEngine().host();
+        Engine e = currentEngine();
+        return e != null ? e.host() : options.remote().map(r -> r.host()).orElse(localHostName());
     }
 
     static String localHostName() {
@@ -335,12 +455,14 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public long pid() {
-        return currentEngine().pid();
+        Engine e = currentEngine();
+        return e == null ? -1 : e.pid();
     }
 
     @Override
     public OptionalLong threadId() {
-        return currentEngine().threadId();
+        Engine e = currentEngine();
+        return e == null ? OptionalLong.empty() : e.threadId();
     }
 
     @Override
@@ -350,12 +472,14 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public boolean isAlive() {
-        return currentEngine().isAlive();
+        Engine e = currentEngine();
+        return e != null && e.isAlive();
     }
 
     @Override
     public Optional<String> launchCommand() {
-        return currentEngine().launchCommand();
+        Engine e = currentEngine();
+        return e == null ? Optional.empty() : e.launchCommand();
     }
 
     Engine currentEngine() {
@@ -366,6 +490,9 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     public boolean await(Duration timeout) throws InterruptedException {
         lock.lock();
         try {
+            if (state == WorkerState.CREATED) {
+                throw new IllegalStateException("worker '" + name + "' is CREATED: it was never started, call start() first");
+            }
             return Waits.awaitLocked(changed, () -> settled, timeout.toNanos());
         } finally {
             lock.unlock();
@@ -376,6 +503,9 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     public R result() {
         lock.lock();
         try {
+            if (state == WorkerState.CREATED) {
+                throw new IllegalStateException("worker '" + name + "' is CREATED: it was never started, so it has no result; call start() first");
+            }
             if (!state.isTerminal()) {
                 throw new IllegalStateException("worker '" + name + "' is " + state + "; await() it before asking for the result");
             }
@@ -411,6 +541,9 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public void terminate(Duration grace) throws InterruptedException {
+        if (endUnstartedNow("terminate(" + grace + ")")) {
+            return;
+        }
         Engine e;
         lock.lock();
         try {
@@ -444,6 +577,9 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
 
     @Override
     public void kill() {
+        if (endUnstartedNow("kill()")) {
+            return;
+        }
         Engine e;
         lock.lock();
         try {
@@ -478,7 +614,9 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
         } finally {
             lock.unlock();
         }
-        e.endInput();
+        if (e != null) { // not started yet: the start sends it
+            e.endInput();
+        }
     }
 
     @Override
@@ -492,6 +630,9 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     }
 
     private void closeLocked() {
+        if (endUnstarted("close()")) {
+            return;
+        }
         endInputLocked();
         try {
             if (!await(options.closeTimeout())) {
@@ -515,6 +656,10 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
     public void restart() throws InterruptedException, WorkerStartException {
         sendLock.lockInterruptibly();
         try {
+            if (state() == WorkerState.CREATED) {
+                startIncarnation(); // never started: restarting it is starting it
+                return;
+            }
             closeLocked();
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("interrupted while the old incarnation of '" + name + "' wound down");

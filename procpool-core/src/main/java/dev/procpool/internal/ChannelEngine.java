@@ -131,6 +131,7 @@ abstract class ChannelEngine extends Engine {
                 listener.failure(this, f.id, Failures.kind(f.payload), Failures.decode(f.payload, codec, loader));
             }
             case Frames.LOG -> logs.deliver(f.id, f.payload);
+            case Frames.STATE -> deliverState(f);
             case Frames.PONG -> {
                 // the time it arrived is all a heartbeat needs
             }
@@ -155,9 +156,29 @@ abstract class ChannelEngine extends Engine {
         listener.result(this, f.id, value);
     }
 
+    private void deliverState(FrameChannel.Frame f) {
+        Object state;
+        try {
+            state = codec.decode(new ByteArrayInputStream(f.payload), loader);
+        } catch (Exception | LinkageError e) {
+            // the controller keeps the last state it could read; the call's own outcome stands
+            org.slf4j.LoggerFactory.getLogger(ChannelEngine.class).warn(
+                    "the worker state sent after call {} cannot be decoded here ({}); the previous state is kept",
+                    f.id, explainUndecodable(e.getMessage() == null ? e.getClass().getName() : e.getMessage()));
+            return;
+        }
+        listener.state(this, f.id, state);
+    }
+
     /** Why a result could not be decoded, with a hint where the engine has one. */
     String explainUndecodable(String why) {
         return why;
+    }
+
+    @Override
+    void initState(Object prepared) {
+        Buf b = (Buf) prepared;
+        channel.send(Frames.INIT_STATE, 0, b.array(), 0, b.size(), true);
     }
 
     @Override

@@ -28,6 +28,13 @@ abstract class Engine {
         void exited(Engine engine, ExitInfo info);
 
         /**
+         * The worker's state after call {@code callId} ended (a process or remote worker with a
+         * state sends it after each call, before that call's response).
+         */
+        default void state(Engine engine, long callId, Object state) {
+        }
+
+        /**
          * The engine's reader has handled every frame it had and is about to wait for more: the
          * moment to write what the events just handled decided to send (one write for a burst).
          */
@@ -44,6 +51,14 @@ abstract class Engine {
      * before its connection is up.
      */
     void initialized() {
+    }
+
+    /**
+     * Gives the worker its initial state ({@code prepared} came from the engine kind's
+     * {@code prepare}), before {@link #bind} or the first call. A thread engine got its state box
+     * when it was made and ignores this.
+     */
+    void initState(Object prepared) {
     }
 
     /** Binds the function every later call applies to its argument (persistent workers). */

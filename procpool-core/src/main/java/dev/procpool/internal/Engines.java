@@ -21,14 +21,16 @@ final class Engines {
      * @param workerId this JVM's id of the worker; a process or remote worker proves it at the handshake
      * @param incarnation 1 for the first start, counting restarts
      * @param poolIndex the worker's index in its pool (a thread worker's thread name), or null outside a pool
+     * @param state the worker's user state, which a thread worker shares with its task
      * @throws IllegalArgumentException if the options do not suit the kind (a remote worker without
      *         {@code WorkerOptions.remote})
      * @throws WorkerStartException if a process worker's control socket cannot be opened
      */
     static Engine create(WorkerType type, String name, long workerId, int incarnation, String poolIndex,
-            WorkerOptions options, ClassLoader loader, Engine.Listener listener) throws WorkerStartException {
+            WorkerOptions options, ClassLoader loader, Engine.Listener listener, CurrentWorker.StateBox state)
+            throws WorkerStartException {
         return switch (type) {
-            case THREAD -> new ThreadEngine(name, options.codec(), poolIndex, listener);
+            case THREAD -> new ThreadEngine(name, options.codec(), poolIndex, listener, state);
             case REMOTE -> new RemoteEngine(name, workerId, options, loader, listener);
             case PROCESS -> new ProcessEngine(name, workerId, incarnation, options, loader, listener);
         };

@@ -14,6 +14,11 @@ public final class OneShotWorker<R> extends BaseWorker<R> {
         this.preparedTask = prepare("task", task);
     }
 
+    /** Creates the worker without starting it ({@link dev.procpool.WorkerState#CREATED}). */
+    public static <R> OneShotWorker<R> create(WorkerType type, Task<R> task, WorkerOptions options) {
+        return new OneShotWorker<>(type, task, options);
+    }
+
     /** Creates and starts the worker; the task is checked for serializability first. */
     public static <R> OneShotWorker<R> start(WorkerType type, Task<R> task, WorkerOptions options)
             throws WorkerStartException {

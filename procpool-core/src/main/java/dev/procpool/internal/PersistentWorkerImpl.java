@@ -23,6 +23,12 @@ public final class PersistentWorkerImpl<A, R> extends BaseWorker<Long> implement
         this.preparedFunction = prepare("function", function);
     }
 
+    /** Creates the worker without starting it ({@link dev.procpool.WorkerState#CREATED}). */
+    public static <A, R> PersistentWorkerImpl<A, R> create(WorkerType type, TaskFunction<A, R> function,
+            WorkerOptions options) {
+        return new PersistentWorkerImpl<>(type, function, options);
+    }
+
     /** Creates and starts the worker; the function is checked for serializability first. */
     public static <A, R> PersistentWorkerImpl<A, R> start(WorkerType type, TaskFunction<A, R> function,
             WorkerOptions options) throws WorkerStartException {
@@ -55,7 +61,12 @@ public final class PersistentWorkerImpl<A, R> extends BaseWorker<Long> implement
                 throw new IllegalStateException("worker '" + name + "' takes no more input: it is " + state()
                         + (inputEnded() ? " and its input was ended" : ""));
             }
-            currentEngine().call(slot.id, prepared);
+            Engine e = currentEngine();
+            if (e == null) {
+                beforeStart.add(new Object[] {slot.id, prepared}); // created, not started: start() sends it
+            } else {
+                e.call(slot.id, prepared);
+            }
         } finally {
             sendLock.unlock();
         }
@@ -87,7 +98,7 @@ public final class PersistentWorkerImpl<A, R> extends BaseWorker<Long> implement
                 head = slots.peekFirst();
                 if (head != null && head.done) {
                     slots.removeFirst();
-                    pid = engine.pid();
+                    pid = engine == null ? -1 : engine.pid();
                     break;
                 }
                 if (head == null && (inputEnded || state.isTerminal())) {

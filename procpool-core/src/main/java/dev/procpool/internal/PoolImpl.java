@@ -284,6 +284,12 @@ public final class PoolImpl extends AbstractPool {
         return core.locked(core::statsLocked);
     }
 
+    @Override
+    public List<dev.procpool.PooledWorker> workers() {
+        return core.locked(() -> core.workers.stream().filter(w -> w.state != SlotState.EXITED)
+                .<dev.procpool.PooledWorker>map(w -> new PoolWorkerHandle(core, w)).toList());
+    }
+
     /** A snapshot of every slot, in the order they were created. */
     List<WorkerSnapshot> workerSnapshots() {
         return core.locked(() -> core.workers.stream().map(PoolWorker::snapshot).toList());

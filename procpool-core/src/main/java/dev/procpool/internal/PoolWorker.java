@@ -53,12 +53,20 @@ final class PoolWorker implements Engine.Listener {
     private volatile Thread ioThread;
     /** Frames for this worker were appended on its own I/O thread: written when it has read all it can. */
     private boolean flushAtReadIdle; // confined to the I/O thread
+    /** How its engine ended, once it has; for the user's handle ({@link PoolWorkerHandle}). */
+    volatile ExitInfo exitInfo;
+    /** Stopped from the user's handle; for the state that handle reports. */
+    volatile boolean killedByHandle;
+    /** A thread worker's state (shared with its task); a channel worker's, as last received. */
+    final CurrentWorker.StateBox userState;
 
     PoolWorker(PoolCore pool, int index, WorkerType type, WorkerOptions workerOptions) {
         this.pool = pool;
         this.index = index;
         this.type = type;
         this.workerOptions = workerOptions;
+        Object initial = workerOptions.initialState().orElse(null);
+        this.userState = new CurrentWorker.StateBox(initial, initial != null);
     }
 
     String name() {
@@ -108,10 +116,14 @@ final class PoolWorker implements Engine.Listener {
             return; // stopped before it was started: nothing to start
         }
         Engine e;
+        Object preparedState = null;
         try {
+            if (type != WorkerType.THREAD && userState.tracked()) {
+                preparedState = ProcessEngine.prepare(workerOptions.codec(), "initial worker state", userState.get());
+            }
             e = Engines.create(type, name(), BaseWorker.IDS.incrementAndGet(), 1, Integer.toString(index),
-                    workerOptions, pool.loader, this);
-        } catch (IllegalArgumentException bad) {
+                    workerOptions, pool.loader, this, userState);
+        } catch (IllegalArgumentException | dev.procpool.TaskNotSerializableException bad) {
             throw new WorkerStartException("cannot start worker '" + name() + "': " + bad.getMessage(), bad);
         }
         engine = e;
@@ -122,6 +134,9 @@ final class PoolWorker implements Engine.Listener {
             exited(e, new ExitInfo(false, OptionalInt.empty(), null, List.of(), "could not be started: "
                     + ex.getMessage(), ex, false));
             throw ex;
+        }
+        if (preparedState != null) {
+            e.initState(preparedState); // before any call: the worker's first frame must be its state
         }
         drain(true);
         e.initialized();
@@ -207,6 +222,11 @@ final class PoolWorker implements Engine.Listener {
     }
 
     @Override
+    public void state(Engine e, long callId, Object value) {
+        userState.set(value);
+    }
+
+    @Override
     public void bye(Engine e, long calls) {
         // the exit follows
     }
@@ -214,6 +234,7 @@ final class PoolWorker implements Engine.Listener {
     @Override
     public void exited(Engine e, ExitInfo info) {
         ioThread = null;
+        exitInfo = info;
         pool.exited(this, info);
     }
 

@@ -193,6 +193,7 @@ final class RemoteEngine extends ChannelEngine {
         }
         b.writeString(remote.filterPattern());
         b.write(remote.remoteClassLoading() ? 1 : 0);
+        b.writeString(options.remoteContext().orElse(null));
         return b.toByteArray();
     }
 

@@ -57,6 +57,7 @@ public final class RemoteServer implements AutoCloseable {
     private final Consumer<String> info;
     private final String hostName = BaseWorker.localHostName();
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final RemoteContexts contexts = new RemoteContexts();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final Thread acceptor;
@@ -142,8 +143,8 @@ public final class RemoteServer implements AutoCloseable {
         }
     }
 
-    /** One controller connection and the worker process it asked for. */
-    private final class Session {
+    /** One controller connection and the worker process it asked for (or the remote context it opened). */
+    private final class Session implements RemoteContexts.Member {
         final Socket socket;
         final long n;
         final String peer;
@@ -153,6 +154,10 @@ public final class RemoteServer implements AutoCloseable {
         volatile FrameChannel toController;
         volatile String workerName = "?";
         volatile boolean ended;
+        /** The remote context this session's worker joined, if any. */
+        volatile RemoteContexts.Context context;
+        /** Why the worker was stopped by the server (its context ended); reported as its exit's problem. */
+        volatile String endedBy;
 
         Session(Socket socket, long n) {
             this.socket = socket;
@@ -170,6 +175,10 @@ public final class RemoteServer implements AutoCloseable {
                     return;
                 }
                 RemoteWire.Raw open = RemoteWire.read(in, 1 << 20);
+                if (open.type() == Frames.R_CONTEXT_OPEN) {
+                    serveContext(open, in, out);
+                    return;
+                }
                 if (open.type() != Frames.R_OPEN) {
                     refuse(out, "expected OPEN after authentication, got frame type " + open.type());
                     return;
@@ -190,9 +199,71 @@ public final class RemoteServer implements AutoCloseable {
                 log.accept("connection from " + peer + " (worker '" + workerName + "') failed: " + e);
             } finally {
                 abort();
+                RemoteContexts.Context c = context;
+                if (c != null) {
+                    contexts.leave(c, this);
+                }
                 sessions.remove(this);
                 ended = true;
             }
+        }
+
+        /**
+         * A remote context's owner: open it, then wait for its end (asked for, or the connection
+         * lost), and terminate every worker in it.
+         */
+        private void serveContext(RemoteWire.Raw open, InputStream in, OutputStream out) throws IOException {
+            String name = Buf.readString(open.data());
+            if (name == null || name.isBlank() || name.length() > 200) {
+                refuse(out, "a remote context needs a name of 1 to 200 characters");
+                return;
+            }
+            RemoteContexts.Context c = contexts.open(name);
+            socket.setSoTimeout(0);
+            socket.setKeepAlive(true);
+            info.accept("connection from " + peer + ": opened " + c);
+            Buf b = new Buf(128);
+            b.writeString(c.id);
+            b.writeString(name);
+            boolean asked = false;
+            try {
+                RemoteWire.write(out, Frames.R_CONTEXT, 0, b.toByteArray());
+                RemoteWire.Raw f = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
+                asked = f.type() == Frames.R_CONTEXT_END;
+                if (!asked) {
+                    log.accept("connection from " + peer + " sent frame type " + f.type() + " on " + c + "; ending it");
+                }
+            } catch (IOException e) {
+                // the owner is gone: its context goes with it
+            }
+            String why = asked ? "terminated: its remote context '" + name + "' ended"
+                    : "terminated: the controller that owned its remote context '" + name + "' went away";
+            int n = contexts.end(c, why, 10_000);
+            info.accept((asked ? "ended " : "lost the owner of ") + c + "; workers terminated: " + n);
+            if (asked) {
+                try {
+                    RemoteWire.write(out, Frames.R_CONTEXT_END, n, new byte[0]);
+                } catch (IOException e) {
+                    // it did not wait for the answer
+                }
+            }
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<?> terminate(String why) {
+            endedBy = why;
+            Process p = process;
+            if (p == null) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null); // serve() stops it when it starts
+            }
+            p.toHandle().destroy();
+            java.util.concurrent.CompletableFuture.delayedExecutor(RemoteContexts.GRACE_MS, TimeUnit.MILLISECONDS)
+                    .execute(() -> {
+                        if (p.isAlive()) {
+                            p.toHandle().destroyForcibly();
+                        }
+                    });
+            return p.onExit();
         }
 
         private boolean authenticate(InputStream in, OutputStream out) throws IOException {
@@ -270,6 +341,7 @@ public final class RemoteServer implements AutoCloseable {
             }
             String filter = Buf.readString(d);
             boolean remoteClasses = d.readByte() == 1;
+            String contextId = d.available() > 0 ? Buf.readString(d) : null; // absent from older controllers
             if (filter != null) {
                 java.io.ObjectInputFilter.Config.createFilter(filter); // refuse a malformed one here, not in the child
                 b.systemProperty("procpool.serialFilter", filter);
@@ -282,6 +354,15 @@ public final class RemoteServer implements AutoCloseable {
                 return;
             }
             workerName = name;
+            if (contextId != null) {
+                RemoteContexts.Context c = contexts.join(contextId, this);
+                if (c == null) {
+                    refuse(out, "no open remote context with id " + contextId
+                            + " on this server (it ended, or it was opened on another server)");
+                    return;
+                }
+                context = c;
+            }
             WorkerOptions options = b.build();
             long workerId = open.id();
             byte[] s = new byte[16];
@@ -296,6 +377,9 @@ public final class RemoteServer implements AutoCloseable {
                 pb.environment().put("PROCPOOL_WORKER_SECRET", secret);
                 Process p = pb.start();
                 process = p;
+                if (endedBy != null) {
+                    p.toHandle().destroyForcibly(); // its context ended while it was being started
+                }
                 p.getOutputStream().close(); // no preload: every frame comes over the connection
                 OutputPump stdout = new OutputPump(p.getInputStream(), name, OutputHandler.Source.STDOUT, this::outputLine);
                 OutputPump stderr = new OutputPump(p.getErrorStream(), name, OutputHandler.Source.STDERR, this::outputLine);
@@ -428,7 +512,8 @@ public final class RemoteServer implements AutoCloseable {
                         }
                         continue;
                     }
-                    if (!Frames.fromController(f.type) || (f.type >= Frames.R_CHALLENGE && f.type <= Frames.R_EXITED)) {
+                    if (!Frames.fromController(f.type) || (f.type >= Frames.R_CHALLENGE && f.type <= Frames.R_EXITED)
+                            || (f.type >= Frames.R_CONTEXT_OPEN && f.type <= Frames.R_CONTEXT_END)) {
                         throw new ProtocolException("frame type " + f.type + " is not for a worker");
                     }
                     to.send(f.type, f.id, f.payload, 0, f.payload.length, false);
@@ -482,7 +567,7 @@ public final class RemoteServer implements AutoCloseable {
             stderr.join(5000);
             stdout.join(5000);
             try {
-                sendExit(null, p, problem, stderr.tail());
+                sendExit(null, p, problem != null ? problem : endedBy, stderr.tail());
             } catch (IOException ignored) {
                 // the controller is gone
             }

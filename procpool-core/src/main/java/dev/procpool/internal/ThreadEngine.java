@@ -23,6 +23,7 @@ final class ThreadEngine extends Engine {
 
     private final Listener listener;
     private final Codec codec;
+    private final CurrentWorker.StateBox state;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final Object lock = new Object();
@@ -33,10 +34,16 @@ final class ThreadEngine extends Engine {
     private boolean finished;
 
     ThreadEngine(String name, Codec codec, String poolIndex, Listener listener) {
+        this(name, codec, poolIndex, listener, new CurrentWorker.StateBox(null, false));
+    }
+
+    /** @param state the worker's state, shared with its handle: a thread worker's state is one object */
+    ThreadEngine(String name, Codec codec, String poolIndex, Listener listener, CurrentWorker.StateBox state) {
         this.listener = listener;
         this.codec = codec;
+        this.state = state;
         this.thread = new Thread(() -> {
-            CurrentWorker.setForThisThread(name, poolIndex);
+            CurrentWorker.setForThisThread(name, poolIndex, state);
             // the task's own SLF4J events are the controller's already: the MDC names their worker
             if (dev.procpool.internal.logs.Mdc.ready()) {
                 org.slf4j.MDC.put(dev.procpool.logs.LogEvent.MDC_WORKER, name);
@@ -224,6 +231,18 @@ final class ThreadEngine extends Engine {
                 } catch (RuntimeException e) {
                     error = e;
                     kind = Frames.ERR_RESULT_NOT_SERIALIZABLE;
+                }
+            }
+            if (state.tracked()) {
+                // the state must be one a process worker could send back, as results must
+                Object s = state.get();
+                try {
+                    Codecs.check(codec, "worker state of type " + (s == null ? "null" : s.getClass().getName()), s, DISCARD);
+                } catch (RuntimeException e) {
+                    if (error == null) {
+                        error = e;
+                        kind = Frames.ERR_RESULT_NOT_SERIALIZABLE;
+                    }
                 }
             }
             synchronized (lock) {

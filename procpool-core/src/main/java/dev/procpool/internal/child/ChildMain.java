@@ -248,6 +248,7 @@ public final class ChildMain {
 
     private void dispatch(FrameChannel.Frame f) throws IOException {
         switch (f.type) {
+            case Frames.INIT_STATE:
             case Frames.BIND:
             case Frames.CALL:
                 queue.add(f);
@@ -335,8 +336,11 @@ public final class ChildMain {
     private void runTasks() {
         TaskFunction<Object, Object> function = null;
         Throwable bindFailure = null;
+        Throwable stateFailure = null;
+        dev.procpool.internal.CurrentWorker.StateBox state = dev.procpool.internal.CurrentWorker.processState();
         long calls = 0;
         Buf result = new Buf(256);
+        Buf stateBuf = new Buf(256);
         while (true) {
             Object item;
             try {
@@ -348,6 +352,14 @@ public final class ChildMain {
                 break;
             }
             FrameChannel.Frame f = (FrameChannel.Frame) item;
+            if (f.type == Frames.INIT_STATE) {
+                try {
+                    state.reset(decode(f.payload), true);
+                } catch (Throwable e) {
+                    stateFailure = e;
+                }
+                continue;
+            }
             if (f.type == Frames.BIND) {
                 try {
                     @SuppressWarnings("unchecked")
@@ -387,6 +399,11 @@ public final class ChildMain {
                     throw new IllegalStateException("the worker's function could not be loaded: " + bindFailure,
                             bindFailure);
                 }
+                if (stateFailure != null) {
+                    errKind = Frames.ERR_BAD_INPUT;
+                    throw new IllegalStateException("the worker's initial state could not be decoded: " + stateFailure,
+                            stateFailure);
+                }
                 if (function != null) {
                     value = function.apply(input);
                 } else if (input instanceof Task<?> task) {
@@ -403,6 +420,26 @@ public final class ChildMain {
                 synchronized (lock) {
                     current = -1;
                     Thread.interrupted(); // a cancel that raced with the end of the call must not hit the next one
+                }
+            }
+            if (state.tracked() && stateFailure == null) {
+                // the state goes first, so the controller has it when it sees the call's response
+                Object s = state.get();
+                stateBuf.reset();
+                try {
+                    codec.encode(s, stateBuf);
+                    ch.send(Frames.STATE, f.id, stateBuf.array(), 0, stateBuf.size(), false);
+                } catch (Throwable e) {
+                    if (error == null) {
+                        errKind = Frames.ERR_RESULT_NOT_SERIALIZABLE;
+                        String offending = e instanceof NotSerializableException && e.getMessage() != null
+                                ? e.getMessage() : s.getClass().getName();
+                        error = new TaskNotSerializableException("worker state of type " + s.getClass().getName(),
+                                offending, e);
+                    }
+                }
+                if (stateBuf.array().length > 1 << 20) {
+                    stateBuf = new Buf(256);
                 }
             }
             if (error != null) {

@@ -15,8 +15,9 @@ public final class Frames {
     public static final int MAX_FRAME = 512 << 20;
 
     // Type numbers are allotted in blocks so that capabilities can add frames without clashing:
-    // worker -> controller 1..15 (core 1-5, agent messaging 6-9, log events 10-12),
-    // controller -> worker 16..47 (core 16-24, agent messaging 25-29, remote 30-39).
+    // worker -> controller 1..15 (core 1-5, agent messaging 6-9, log events 10-12, worker state 13),
+    // controller -> worker 16..47 (core 16-24, agent messaging 25-29, remote 30-39, remote
+    // contexts 44-46, worker state 47).
 
     // worker -> controller
     public static final byte HELLO = 1;
@@ -26,6 +27,8 @@ public final class Frames {
     public static final byte BYE = 5;
     /** A batch of SLF4J events logged in the worker; id = their number (see {@link LogFrames}). */
     public static final byte LOG = 10;
+    /** The worker's state after the call numbered by the id ended; precedes its response. */
+    public static final byte STATE = 13;
     // controller -> worker
     public static final byte WELCOME = 16;
     public static final byte REFUSE = 17;
@@ -59,6 +62,15 @@ public final class Frames {
     public static final byte CLASS_BYTES = 38;
     /** server -> controller: one line of the worker's stdout (id 1) or stderr (id 2). */
     public static final byte R_OUTPUT = 39;
+    /** controller -> server, instead of R_OPEN: open a remote context (its name). */
+    public static final byte R_CONTEXT_OPEN = 44;
+    /** server -> controller: the context is open; its id and name. */
+    public static final byte R_CONTEXT = 45;
+    /** controller -> server: end the context; server -> controller: ended (id = workers terminated). */
+    public static final byte R_CONTEXT_END = 46;
+
+    /** controller -> worker: the worker's initial state, before BIND or the first CALL. */
+    public static final byte INIT_STATE = 47;
 
     // ERROR payload kinds
     /** The task or function threw. */
