@@ -12,6 +12,7 @@ import dev.procpool.WorkerStartException;
 import dev.procpool.WorkerState;
 import dev.procpool.WorkerType;
 import dev.procpool.Workers;
+import dev.procpool.Token;
 import dev.procpool.remote.RemoteContext;
 import dev.procpool.remote.RemoteOptions;
 import dev.procpool.remote.WorkerServer;
@@ -100,7 +101,7 @@ class RemoteContextTest {
 
     @Test
     void aContextNeedsTheServersToken() {
-        RemoteOptions wrong = server.remoteOptions().token("not-the-token-0123456789".getBytes(StandardCharsets.UTF_8)).build();
+        RemoteOptions wrong = server.remoteOptions().token(Token.of("not-the-token-0123456789")).build();
         assertThatThrownBy(() -> RemoteContext.open(wrong, "intruder"))
                 .isInstanceOf(IOException.class).hasMessageContaining("authentication failed");
     }
@@ -114,7 +115,7 @@ class RemoteContextTest {
     void losingTheOwnerEndsTheContextForWorkersStartedFromAnotherHandle() throws Exception {
         String host = remote.host();
         int port = remote.port();
-        byte[] token = Servers.TOKEN;
+        Token token = Servers.TOKEN;
         List<String> lines = new CopyOnWriteArrayList<>();
         Worker<Object> owner = Workers.start(WorkerType.PROCESS, () -> {
             RemoteContext ctx = RemoteContext.open(RemoteOptions.builder(host, port).token(token).build(), "owned");
@@ -146,7 +147,7 @@ class RemoteContextTest {
     void seedExampleRemoteContext() throws Exception {
         // tag::remoteContext[]
         // pyworkers: with RemoteContext(host) as ctx, every worker started in it ends with it
-        byte[] token = "a-shared-secret-of-16+-bytes".getBytes(StandardCharsets.UTF_8);
+        Token token = Token.of("a-shared-secret-of-16+-bytes");
         try (WorkerServer server = WorkerServer.start(WorkerServerOptions.builder().token(token).build())) {
             RemoteOptions remote = server.remoteOptions().allowClasses("demo.**").build();  // your package
             RemoteContext ctx = RemoteContext.open(remote, "experiment");

@@ -2,6 +2,7 @@ package demo;
 
 import dev.procpool.OutputHandler;
 import dev.procpool.WorkerOptions;
+import dev.procpool.Token;
 import dev.procpool.remote.RemoteOptions;
 import dev.procpool.remote.WorkerServer;
 import dev.procpool.remote.WorkerServerOptions;
@@ -16,7 +17,7 @@ import java.time.Duration;
  */
 final class Servers {
     static final Duration WAIT = Duration.ofSeconds(60);
-    static final byte[] TOKEN = "demo-token-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    static final Token TOKEN = Token.of("demo-token-0123456789abcdef");
 
     private Servers() {
     }

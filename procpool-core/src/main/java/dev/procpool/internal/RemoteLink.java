@@ -49,7 +49,7 @@ public record RemoteLink(Socket socket, String host) implements AutoCloseable {
                 tls.startHandshake();
             }
             s.setSoTimeout(millis);
-            String host = authenticate(s.getInputStream(), s.getOutputStream(), remote.token());
+            String host = authenticate(s.getInputStream(), s.getOutputStream(), remote.token().bytes());
             return new RemoteLink(s, host);
         } catch (IOException | RuntimeException e) {
             try {
