@@ -19,7 +19,6 @@ import dev.procpool.remote.WorkerServer;
 import dev.procpool.testing.LeakCheck;
 import dev.procpool.remote.WorkerServerOptions;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;

@@ -7,7 +7,6 @@ import dev.procpool.remote.RemoteOptions;
 import dev.procpool.remote.WorkerServer;
 import dev.procpool.remote.WorkerServerOptions;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
