@@ -84,7 +84,7 @@ final class ProcessEngine extends ChannelEngine {
         } catch (IOException e) {
             throw new WorkerStartException("cannot open the control socket for worker '" + name + "': " + e, e);
         }
-        String classpath = LaunchCommand.classpath(options);
+        String classpath = LaunchCommand.classpath(options, loader);
         this.cds = options.classDataSharing()
                 ? ClassDataSharing.plan(options.javaExecutable(), ClassDataSharing.split(classpath),
                         LaunchCommand.vmShapingArgs(options))
