@@ -1,6 +1,7 @@
 package dev.procpool.internal;
 
 import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerStartException;
 import dev.procpool.internal.child.ChildMain;
 import java.io.File;
 import java.io.IOException;
@@ -72,7 +73,7 @@ final class LaunchCommand {
     }
 
     /** {@link #classpath(WorkerOptions, ClassLoader)} without a task class loader to look at. */
-    static String classpath(WorkerOptions options) {
+    static String classpath(WorkerOptions options) throws WorkerStartException {
         return classpath(options, null);
     }
 
@@ -87,8 +88,11 @@ final class LaunchCommand {
      * first. Other locations (the nested jars of a Spring Boot fat jar) cannot be put on a command
      * line; a class found only there fails the task in the child with a message naming it, the
      * child's classpath and {@code WorkerOptions.classpath(...)}.
+     *
+     * @throws WorkerStartException if the child would not even find procpool's own classes (they
+     *     are not in a plain jar or directory, and no entry provides them)
      */
-    static String classpath(WorkerOptions options, ClassLoader taskLoader) {
+    static String classpath(WorkerOptions options, ClassLoader taskLoader) throws WorkerStartException {
         Set<String> entries = new LinkedHashSet<>();
         List<String> given = options.classpath().orElse(null);
         if (given == null) {
@@ -105,7 +109,14 @@ final class LaunchCommand {
         boolean systemLoaderHasCore = options.classpath().isEmpty()
                 && ChildMain.class.getClassLoader() == ClassLoader.getSystemClassLoader();
         String core = coreLocation();
-        if (core != null && !systemLoaderHasCore && entries.stream().noneMatch(LaunchCommand::providesChildMain)) {
+        if (!systemLoaderHasCore && entries.stream().noneMatch(LaunchCommand::providesChildMain)) {
+            if (core == null) {
+                throw new WorkerStartException("the worker JVM would not find procpool's classes: here they are loaded by "
+                        + ChildMain.class.getClassLoader() + " from " + ChildMain.class.getProtectionDomain().getCodeSource()
+                        + ", which is not a plain jar or directory (a fat jar's nested jar?), and no entry of the worker's"
+                        + " classpath has them (" + String.join(File.pathSeparator, entries) + "); give workers a classpath"
+                        + " of plain jars with WorkerOptions.builder().classpath(...)", null);
+            }
             entries.add(core);
         }
         return String.join(File.pathSeparator, entries);

@@ -479,6 +479,11 @@ public final class ChildMain {
             if (remote != null) {
                 throw e; // the remote class loader's message says where it looked
             }
+            if (filter != null) { // a remote worker whose controller turned remote class loading off
+                throw new ClassNotFoundException("class " + e.getMessage() + " is not on this worker-server's classpath ("
+                        + System.getProperty("java.class.path") + "); start the worker-server with --classpath YOUR_JARS"
+                        + " (WorkerServerOptions.builder().classpath), or leave RemoteOptions remoteClassLoading on", e);
+            }
             // the controller runs under a class loader this JVM does not have (exec:java, an IDE, a fat jar)
             throw new ClassNotFoundException("class " + e.getMessage() + " is not on this worker JVM's classpath ("
                     + System.getProperty("java.class.path") + "); the controller loaded it from elsewhere: give the worker"
