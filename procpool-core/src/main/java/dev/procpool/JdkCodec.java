@@ -168,6 +168,16 @@ public class JdkCodec implements Codec {
                         ois.setObjectInputFilter(bounded(filter, in));
                     }
                     return ois.readObject();
+                } catch (RuntimeException e) {
+                    if (filter == null) {
+                        throw e;
+                    }
+                    // bytes from a peer: some corrupt streams end in the JDK's own NullPointerException
+                    // or ClassCastException; to the caller they are one more malformed input
+                    java.io.StreamCorruptedException bad = new java.io.StreamCorruptedException(
+                            "malformed serialized value: " + e);
+                    bad.initCause(e);
+                    throw bad;
                 }
             default:
                 throw new IOException("not a JdkCodec value: tag " + tag);
