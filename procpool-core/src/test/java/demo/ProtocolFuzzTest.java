@@ -155,7 +155,7 @@ class ProtocolFuzzTest {
                 concat(frame(Frames.PONG, 3, new byte[0]), frame(Frames.BYE, 1, new byte[0])),
                 frame(Frames.RESULT, 4, gadget));
 
-        fuzz("frame decoder (FrameChannel.read)", 10_000, frames, input -> {
+        fuzz("frame decoder (FrameChannel.read)", 8_000, frames, input -> {
             FrameChannel ch = FrameChannel.reading(new ByteArrayInputStream(input));
             int n = 0;
             while (true) {
@@ -170,7 +170,7 @@ class ProtocolFuzzTest {
 
         String secret = "0123456789abcdef0123456789abcdef";
         AtomicInteger wronglyAccepted = new AtomicInteger();
-        fuzz("worker handshake (HELLO)", 20_000, List.of(hello(secret), hello("other"), hello("")), input -> {
+        fuzz("worker handshake (HELLO)", 10_000, List.of(hello(secret), hello("other"), hello("")), input -> {
             try {
                 Handshake.checkWorkerHello(Frames.HELLO, 7, input, 7, secret);
             } catch (Handshake.Refused e) {
@@ -196,7 +196,7 @@ class ProtocolFuzzTest {
         challenge.writeInt(Frames.VERSION);
         challenge.write(RemoteWire.nonce(), 0, RemoteWire.NONCE);
         byte[] auth = concat(RemoteWire.nonce(), RemoteWire.proof(token, "controller", RemoteWire.nonce()));
-        fuzz("remote wire (RemoteWire.read, 4 KiB before authentication)", 20_000,
+        fuzz("remote wire (RemoteWire.read, 4 KiB before authentication)", 10_000,
                 List.of(frame(Frames.R_CHALLENGE, 0, challenge.toByteArray()), frame(Frames.R_AUTH, 0, auth),
                         frame(Frames.REFUSE, 0, "no".getBytes(StandardCharsets.UTF_8))), input -> {
                     RemoteWire.Raw r = RemoteWire.read(new ByteArrayInputStream(input), RemoteWire.MAX_UNAUTHENTICATED);
@@ -204,7 +204,7 @@ class ProtocolFuzzTest {
                     return true;
                 });
 
-        fuzz("log frames (LogFrames.decode)", 10_000, List.of(logs), input -> {
+        fuzz("log frames (LogFrames.decode)", 8_000, List.of(logs), input -> {
             int[] events = {0};
             try {
                 LogFrames.decode(input, 2, (sec, nano, level, logger, thread, message, exception, mdc) -> events[0]++);
@@ -230,7 +230,7 @@ class ProtocolFuzzTest {
         String line = dev.procpool.logs.JsonLinesSink.toJson(new LogEvent(Instant.parse("2026-11-22T18:00:00Z"), "w-1",
                 LogEvent.Source.LOG, org.slf4j.event.Level.INFO, "demo.logger", "main", "hello \"there\"", null,
                 Map.of("a", "b")));
-        fuzz("log server lines (Json.decode)", 20_000, List.of(line.getBytes(StandardCharsets.UTF_8)), input -> {
+        fuzz("log server lines (Json.decode)", 10_000, List.of(line.getBytes(StandardCharsets.UTF_8)), input -> {
             try {
                 Json.decode(new String(input, StandardCharsets.UTF_8));
                 return true;

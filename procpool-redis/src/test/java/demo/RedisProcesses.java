@@ -58,6 +58,13 @@ final class RedisProcesses implements AutoCloseable {
 
     /** A node in a child JVM on the test's classpath (which lacks the user's jar), ready to take tasks. */
     Process node(String name, String... args) throws IOException {
+        Process p = launch(name, args);
+        awaitReady(name, p);
+        return p;
+    }
+
+    /** A node started without waiting for it: several start side by side. */
+    Process launch(String name, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), RedisNode.class.getName(),
                 "--redis", url(), "--name", name, "--workers", "1"));
@@ -65,6 +72,12 @@ final class RedisProcesses implements AutoCloseable {
         Path out = dir.resolve(name + ".out");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         started.add(p);
+        return p;
+    }
+
+    /** Waits until the node says it is ready. */
+    void awaitReady(String name, Process p) {
+        Path out = dir.resolve(name + ".out");
         await("node " + name + " ready").atMost(Deadlines.LONG).pollInterval(Duration.ofMillis(20)).until(() -> {
             if (!p.isAlive()) {
                 throw new AssertionError("node " + name + " exited " + p.exitValue() + ": " + Files.readString(out));

@@ -88,9 +88,13 @@ class RedisUserClassesTest {
     @Test
     void aNodeRunsTheUsersClassesFromItsClasspathAndEveryRefusalSaysWhatAdmitsTheClass() throws Exception {
         try (RedisProcesses redis = new RedisProcesses(dir); URLClassLoader app = UserCode.loader(appJar)) {
-            redis.node("shop-node", "--namespace", "shop", "--classpath", appJar.toString(), "--allow", "demo.shop.*");
-            redis.node("strict-node", "--namespace", "strict", "--classpath", appJar.toString());
-            redis.node("bare-node", "--namespace", "bare", "--allow", "demo.shop.*");
+            Process shop = redis.launch("shop-node", "--namespace", "shop", "--classpath", appJar.toString(), "--allow",
+                    "demo.shop.*");
+            Process strict = redis.launch("strict-node", "--namespace", "strict", "--classpath", appJar.toString());
+            Process bare = redis.launch("bare-node", "--namespace", "bare", "--allow", "demo.shop.*");
+            redis.awaitReady("shop-node", shop);
+            redis.awaitReady("strict-node", strict);
+            redis.awaitReady("bare-node", bare);
             RedisPoolOptions.Builder base = RedisPoolOptions.builder().url(redis.url());
 
             try (RedisPool pool = pool(app, base.namespace("shop").allowClasses("demo.shop.*").build())) {
