@@ -69,7 +69,8 @@ class RemoteUserClassesTest {
     @Test
     void aServerWithTheUsersClasspathRunsTheUsersClassWithoutRemoteClassLoading() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();
-        try (WorkerServer server = WorkerServer.start(serverOptions(log).classpath(appJar.toString()).build());
+        // a child JVM server (the command line's --classpath arrives the same way)
+        try (WorkerServer server = WorkerServer.spawn(serverOptions(log).classpath(appJar.toString()).build());
                 var app = UserCode.loader(appJar)) {
             Task<String> task = UserCode.instance(app, "demo.shop.PriceTask");
             Worker<String> w = Workers.start(WorkerType.REMOTE, task, remote(server,

@@ -84,7 +84,6 @@ final class RedisProcesses implements AutoCloseable {
             }
             return Files.readString(out).contains("ready");
         });
-        return p;
     }
 
     @Override
