@@ -176,7 +176,7 @@ public final class LogServer implements Closeable {
                 LogEvent e;
                 try {
                     e = Json.decode(l);
-                } catch (Json.BadJsonException ex) {
+                } catch (Json.BadJsonException | RuntimeException ex) { // a peer's line: nothing it holds may end this thread
                     closing = "line " + n + " is not a log event (" + ex.getMessage() + "): " + abbreviate(l);
                     return;
                 }
