@@ -168,12 +168,14 @@ public class JdkCodec implements Codec {
                         ois.setObjectInputFilter(bounded(filter, in));
                     }
                     return ois.readObject();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | InternalError | StackOverflowError e) {
                     if (filter == null) {
                         throw e;
                     }
-                    // bytes from a peer: some corrupt streams end in the JDK's own NullPointerException
-                    // or ClassCastException; to the caller they are one more malformed input
+                    // bytes from a peer: some corrupt streams end in the JDK's own NullPointerException,
+                    // ClassCastException, InternalError ("length is odd", from an immutable map's
+                    // serial form) or a stack overflow (deep nesting); to the caller, and to the
+                    // thread that reads a connection, they are one more malformed input
                     java.io.StreamCorruptedException bad = new java.io.StreamCorruptedException(
                             "malformed serialized value: " + e);
                     bad.initCause(e);
