@@ -132,18 +132,18 @@ public class JdkCodec implements Codec {
                 return new DataInputStream(in).readLong();
             case STRING:
                 data = new DataInputStream(in);
-                return new String(data.readNBytes(data.readInt()), StandardCharsets.UTF_8);
+                return new String(exactly(data, data.readInt(), 1), StandardCharsets.UTF_8);
             case BOOLEAN:
                 return in.read() == 1;
             case DOUBLE:
                 return Double.longBitsToDouble(new DataInputStream(in).readLong());
             case BYTES:
                 data = new DataInputStream(in);
-                return data.readNBytes(data.readInt());
+                return exactly(data, data.readInt(), 1);
             case INT_LIST: {
                 data = new DataInputStream(in);
                 int n = data.readInt();
-                ByteBuffer buf = ByteBuffer.wrap(data.readNBytes(4 * n));
+                ByteBuffer buf = ByteBuffer.wrap(exactly(data, n, 4));
                 ArrayList<Integer> list = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     list.add(buf.getInt());
@@ -153,7 +153,7 @@ public class JdkCodec implements Codec {
             case LONG_LIST: {
                 data = new DataInputStream(in);
                 int n = data.readInt();
-                ByteBuffer buf = ByteBuffer.wrap(data.readNBytes(8 * n));
+                ByteBuffer buf = ByteBuffer.wrap(exactly(data, n, 8));
                 ArrayList<Long> list = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     list.add(buf.getLong());
@@ -165,13 +165,55 @@ public class JdkCodec implements Codec {
             case SERIALIZED:
                 try (ObjectInputStream ois = new LoaderObjectInputStream(in, loader)) {
                     if (filter != null) {
-                        ois.setObjectInputFilter(filter);
+                        ois.setObjectInputFilter(bounded(filter, in));
                     }
                     return ois.readObject();
+                } catch (RuntimeException | InternalError | StackOverflowError e) {
+                    if (filter == null) {
+                        throw e;
+                    }
+                    // bytes from a peer: some corrupt streams end in the JDK's own NullPointerException,
+                    // ClassCastException, InternalError ("length is odd", from an immutable map's
+                    // serial form) or a stack overflow (deep nesting); to the caller, and to the
+                    // thread that reads a connection, they are one more malformed input
+                    java.io.StreamCorruptedException bad = new java.io.StreamCorruptedException(
+                            "malformed serialized value: " + e);
+                    bad.initCause(e);
+                    throw bad;
                 }
             default:
                 throw new IOException("not a JdkCodec value: tag " + tag);
         }
+    }
+
+    /**
+     * {@code n} items of {@code size} bytes, read before anything is built from them: a count
+     * that the bytes do not back is refused, not allocated for.
+     */
+    private static byte[] exactly(DataInputStream in, int n, int size) throws IOException {
+        if (n < 0 || (long) n * size > Integer.MAX_VALUE - 8) {
+            throw new java.io.StreamCorruptedException("bad length " + n + " in a JdkCodec value");
+        }
+        byte[] b = in.readNBytes(n * size);
+        if (b.length < n * size) {
+            throw new java.io.EOFException("a JdkCodec value ends early: " + b.length + " of " + (n * size) + " bytes");
+        }
+        return b;
+    }
+
+    /**
+     * The filter, plus a bound on array lengths when the input's size is known (bytes already in
+     * memory, as frames are): every array element takes at least one byte of the stream, so a
+     * longer array can only be a lie meant to make this JVM allocate. Filtered decoding is for
+     * bytes from a peer, and a peer must not make us allocate gigabytes with a few bytes.
+     */
+    private static java.io.ObjectInputFilter bounded(java.io.ObjectInputFilter filter, InputStream in)
+            throws IOException {
+        if (!(in instanceof java.io.ByteArrayInputStream)) {
+            return filter;
+        }
+        long max = in.available();
+        return info -> info.arrayLength() > max ? java.io.ObjectInputFilter.Status.REJECTED : filter.checkInput(info);
     }
 
     /** Whether every element is of exactly this class (so none is null). */
@@ -359,7 +401,7 @@ public class JdkCodec implements Codec {
             }
             Object[] captured = new Object[n];
             for (int i = 0; i < n; i++) {
-                byte[] one = data.readNBytes(data.readInt());
+                byte[] one = exactly(data, data.readInt(), 1);
                 captured[i] = codec.decode(new java.io.ByteArrayInputStream(one), loader);
             }
             Class<?> capturing = Class.forName(capturingName.replace('/', '.'), false,

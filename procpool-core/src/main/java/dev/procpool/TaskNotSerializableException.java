@@ -28,6 +28,19 @@ public class TaskNotSerializableException extends ProcpoolException {
         this.offendingClass = offendingClass;
     }
 
+    /**
+     * Creates it with a message of its own, for a value refused by an allow-list, whose message
+     * says which class and how to admit it.
+     *
+     * @param message the whole message
+     * @param cause the codec's exception
+     * @param offendingClass the class that was refused
+     */
+    public TaskNotSerializableException(String message, Throwable cause, String offendingClass) {
+        super(message, cause);
+        this.offendingClass = offendingClass;
+    }
+
     /** The fully qualified name of the class that could not be serialized. */
     public String offendingClass() {
         return offendingClass;

@@ -21,7 +21,12 @@ import org.slf4j.event.Level;
  *   <li>{@code name}: the kind and id, e.g. {@code process-3}</li>
  *   <li>{@code javaExecutable}: {@code bin/java} of the controller's own {@code java.home}</li>
  *   <li>{@code classpath}: the controller's {@code java.class.path}, plus procpool-core's own
- *       location if it is not on it</li>
+ *       location if it is not on it. When the controller runs under another class loader
+ *       ({@code mvn exec:java}, an IDE or Gradle runner), the {@code file:} locations of the
+ *       URL class loaders that load the task (the thread's context class loader) come first.
+ *       A Spring Boot fat jar's nested jars cannot be named on a command line: extract the jar
+ *       and give its classpath here; a class the worker lacks fails the task with a message
+ *       naming it and the worker's classpath</li>
  *   <li>{@code jvmArgs}: {@code -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError
  *       -XX:+DisplayVMOutputToStderr} (a small, quick child; a worker that runs out of heap exits,
  *       reported with its stderr, instead of going on in a broken state), then the user's
@@ -314,7 +319,11 @@ public final class WorkerOptions {
             return this;
         }
 
-        /** The child's classpath, replacing the controller's; procpool-core is added if missing. */
+        /**
+         * The child's classpath, replacing the controller's; procpool-core is added if missing.
+         * For a controller whose classes are not on {@code java.class.path} and not in a
+         * {@code URLClassLoader} either, e.g. {@code classpath(List.of("app.jar", "lib/*"))}.
+         */
         public Builder classpath(List<String> entries) {
             this.classpath = new ArrayList<>(Objects.requireNonNull(entries, "entries"));
             return this;

@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
  * $ openssl rand -hex 32 > ~/.procpool-token && chmod 600 ~/.procpool-token
  * $ procpool worker-server --listen 0.0.0.0:7070 --token-file ~/.procpool-token
  * procpool worker-server listening on 0.0.0.0:7070 (host gpu-box, TLS off)
- * $ procpool worker-server --redis redis://procpool:secret@redis.example.com:6379 --workers 8 --allow 'com.example.**'
+ * $ procpool worker-server --listen 0.0.0.0:7070 --token-file ~/.procpool-token --classpath app.jar:lib/*
+ * $ procpool worker-server --redis redis://procpool:secret@redis.example.com:6379 --workers 8 \
+ *       --classpath app.jar:lib/* --allow 'com.example.**'
  * procpool redis node host-4242 ready
  * </pre>
  *
@@ -43,6 +45,8 @@ import picocli.CommandLine.Spec;
             "With --listen: every connection must prove it knows the shared token (an HMAC challenge; the token never travels).",
             "Token: --token-file FILE, or the environment variable PROCPOOL_TOKEN (at least 16 characters, no white space).",
             "Anyone holding the token can run any code here as this user: see docs/security.md.",
+            "--classpath (-cp) puts your application's classes on every worker's classpath (both modes); with --listen, "
+                + "classes missing here are also loaded from the controller unless it turned that off.",
             "With --redis: joins the pool of a Redis namespace as a node: takes tasks from the Redis stream, runs them in "
                 + "local worker processes, and takes over the tasks of nodes that died. Delivery is at least once: a task "
                 + "whose node died runs again elsewhere.",
@@ -56,6 +60,16 @@ final class WorkerServerCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT",
             description = "Address to listen on, e.g. 127.0.0.1:7070 or 0.0.0.0:7070 (port 0: any free port).")
     String listen;
+
+    @Option(names = {"--classpath", "-cp"}, paramLabel = "CP",
+            description = "Your application's classes for the workers: jars and directories separated by ':' "
+                + "(dir/* for every jar of a directory), as for java -cp. Repeatable.")
+    List<String> classpath = List.of();
+
+    @Option(names = "--max-workers", paramLabel = "N",
+            description = "With --listen: worker processes at once; a controller asking for more is refused "
+                + "(default: 8 per CPU, at least 16).")
+    Integer maxWorkers;
 
     @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the shared token.")
     Path tokenFile;
@@ -127,7 +141,12 @@ final class WorkerServerCommand implements Callable<Integer> {
         if (prefetch != null) {
             b.prefetch(prefetch);
         }
-        allow.forEach(b::allowClasses);
+        try {
+            allow.forEach(b::allowClasses);
+            classpath.forEach(b::classpath);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         return RedisNode.run(b.build());
     }
 
@@ -136,6 +155,10 @@ final class WorkerServerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             b.listen(listen);
+            classpath.forEach(b::classpath);
+            if (maxWorkers != null) {
+                b.maxWorkers(maxWorkers);
+            }
             if (tokenFile != null) {
                 b.tokenFile(tokenFile);
             }
@@ -160,6 +183,8 @@ final class WorkerServerCommand implements Callable<Integer> {
         WorkerServer server;
         try {
             server = WorkerServer.start(options);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen on " + listen + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package dev.procpool.agents;
 
 import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.protocol.Handshake;
 import dev.procpool.internal.protocol.FrameChannel;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -12,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -120,9 +120,9 @@ final class Router {
                 DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload));
                 incarnation = in.readInt();
                 int n = in.readInt();
-                byte[] theirs = n >= 0 && n <= 256 ? in.readNBytes(n) : new byte[0];
+                byte[] theirs = n >= 0 && n <= Handshake.MAX_SECRET ? in.readNBytes(n) : new byte[0];
                 boolean ok = f.type == Wire.HELLO && f.id >= 0 && f.id < slots.length
-                        && MessageDigest.isEqual(theirs, secret.getBytes(StandardCharsets.UTF_8));
+                        && Handshake.sameSecret(secret.getBytes(StandardCharsets.UTF_8), theirs);
                 s = ok ? slots[(int) f.id] : null;
                 synchronized (this) {
                     if (s == null || s.incarnation != incarnation || s.attached || s.ended || closed) {

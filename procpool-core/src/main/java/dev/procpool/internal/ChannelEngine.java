@@ -149,8 +149,12 @@ abstract class ChannelEngine extends Engine {
         } catch (Exception | LinkageError e) {
             // that call fails; the worker goes on
             String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-            listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, new TaskNotSerializableException(
-                    "result (refused or not deserializable here)", explainUndecodable(why), e));
+            String explained = explainUndecodable(why);
+            java.util.regex.Matcher refused = java.util.regex.Pattern.compile("^class (\\S+) is not on the allow-list")
+                    .matcher(explained);
+            listener.failure(this, f.id, Frames.ERR_RESULT_NOT_SERIALIZABLE, refused.find()
+                    ? new TaskNotSerializableException("result refused: " + explained, e, refused.group(1))
+                    : new TaskNotSerializableException("result (refused or not deserializable here)", explained, e));
             return;
         }
         listener.result(this, f.id, value);

@@ -1,12 +1,15 @@
 package dev.procpool.internal;
 
 import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerStartException;
 import dev.procpool.internal.child.ChildMain;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.jar.JarFile;
 import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -69,14 +72,34 @@ final class LaunchCommand {
         return cmd;
     }
 
+    /** {@link #classpath(WorkerOptions, ClassLoader)} without a task class loader to look at. */
+    static String classpath(WorkerOptions options) throws WorkerStartException {
+        return classpath(options, null);
+    }
+
     /**
      * The user's classpath (or ours), plus procpool-core's location if nothing on it provides the
      * worker's main class. Entries are made absolute: the child may run in another directory.
+     *
+     * <p>Without an explicit classpath, ours is {@code java.class.path}, which is not where the
+     * task's classes are when the controller runs under another class loader ({@code mvn
+     * exec:java}, IDE and Gradle runners, application servers): then the {@code file:} locations
+     * of every {@link URLClassLoader} between {@code taskLoader} and the system class loader come
+     * first. Other locations (the nested jars of a Spring Boot fat jar) cannot be put on a command
+     * line; a class found only there fails the task in the child with a message naming it, the
+     * child's classpath and {@code WorkerOptions.classpath(...)}.
+     *
+     * @throws WorkerStartException if the child would not even find procpool's own classes (they
+     *     are not in a plain jar or directory, and no entry provides them)
      */
-    static String classpath(WorkerOptions options) {
+    static String classpath(WorkerOptions options, ClassLoader taskLoader) throws WorkerStartException {
         Set<String> entries = new LinkedHashSet<>();
-        for (String e : options.classpath()
-                .orElseGet(() -> List.of(System.getProperty("java.class.path").split(File.pathSeparator)))) {
+        List<String> given = options.classpath().orElse(null);
+        if (given == null) {
+            given = new ArrayList<>(loaderEntries(taskLoader));
+            given.addAll(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        }
+        for (String e : given) {
             if (!e.isEmpty()) {
                 // a trailing "*" (all jars of a directory) must stay as it is
                 entries.add(e.endsWith("*") ? Path.of(e.substring(0, e.length() - 1)).toAbsolutePath() + File.separator + "*"
@@ -86,10 +109,45 @@ final class LaunchCommand {
         boolean systemLoaderHasCore = options.classpath().isEmpty()
                 && ChildMain.class.getClassLoader() == ClassLoader.getSystemClassLoader();
         String core = coreLocation();
-        if (core != null && !systemLoaderHasCore && entries.stream().noneMatch(LaunchCommand::providesChildMain)) {
+        if (!systemLoaderHasCore && entries.stream().noneMatch(LaunchCommand::providesChildMain)) {
+            if (core == null) {
+                throw new WorkerStartException("the worker JVM would not find procpool's classes: here they are loaded by "
+                        + ChildMain.class.getClassLoader() + " from " + ChildMain.class.getProtectionDomain().getCodeSource()
+                        + ", which is not a plain jar or directory (a fat jar's nested jar?), and no entry of the worker's"
+                        + " classpath has them (" + String.join(File.pathSeparator, entries) + "); give workers a classpath"
+                        + " of plain jars with WorkerOptions.builder().classpath(...)", null);
+            }
             entries.add(core);
         }
         return String.join(File.pathSeparator, entries);
+    }
+
+    /** The {@code file:} entries of the URL class loaders from {@code loader} up to the system one. */
+    static List<String> loaderEntries(ClassLoader loader) {
+        List<List<String>> levels = new ArrayList<>();
+        ClassLoader system = ClassLoader.getSystemClassLoader();
+        for (ClassLoader cl = loader; cl != null && cl != system && cl != ClassLoader.getPlatformClassLoader();
+                cl = cl.getParent()) {
+            if (cl instanceof URLClassLoader u) {
+                List<String> level = new ArrayList<>();
+                for (URL url : u.getURLs()) {
+                    if ("file".equals(url.getProtocol())) {
+                        try {
+                            level.add(Path.of(url.toURI()).toString());
+                        } catch (URISyntaxException | IllegalArgumentException e) {
+                            // not a plain file location: nothing a command line can name
+                        }
+                    }
+                }
+                levels.add(level);
+            }
+        }
+        // parents first, as class loading delegates
+        List<String> out = new ArrayList<>();
+        for (int i = levels.size() - 1; i >= 0; i--) {
+            out.addAll(levels.get(i));
+        }
+        return out;
     }
 
     private static final String CHILD_CLASS_FILE = ChildMain.class.getName().replace('.', '/') + ".class";

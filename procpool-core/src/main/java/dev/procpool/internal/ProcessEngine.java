@@ -7,9 +7,8 @@ import dev.procpool.WorkerStartException;
 import dev.procpool.internal.protocol.Buf;
 import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.protocol.Handshake;
 import dev.procpool.internal.protocol.ProtocolException;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -82,7 +81,7 @@ final class ProcessEngine extends ChannelEngine {
         } catch (IOException e) {
             throw new WorkerStartException("cannot open the control socket for worker '" + name + "': " + e, e);
         }
-        String classpath = LaunchCommand.classpath(options);
+        String classpath = LaunchCommand.classpath(options, loader);
         this.cds = options.classDataSharing()
                 ? ClassDataSharing.plan(options.javaExecutable(), ClassDataSharing.split(classpath),
                         LaunchCommand.vmShapingArgs(options))
@@ -312,26 +311,12 @@ final class ProcessEngine extends ChannelEngine {
             return false;
         }
         String refusal = null;
-        if (f.type != Frames.HELLO || f.payload.length < 28) {
-            refusal = "expected HELLO, got frame type " + f.type;
-        } else {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(f.payload));
-            int magic = in.readInt();
-            int version = in.readInt();
-            in.readLong(); // the child's pid; we know it from the Process
-            long tid = in.readLong();
-            int n = in.readInt();
-            String theirSecret = n >= 0 && n <= 256 ? new String(in.readNBytes(n), StandardCharsets.UTF_8) : "";
-            if (magic != Frames.MAGIC) {
-                refusal = "not a procpool worker (bad magic)";
-            } else if (version != Frames.VERSION) {
-                refusal = "protocol version " + version + " but the controller speaks " + Frames.VERSION
-                        + "; the worker runs a different procpool version than the controller";
-            } else if (!secret.equals(theirSecret) || f.id != workerId) {
-                refusal = "wrong worker secret";
-            } else {
-                taskThreadId = tid;
-            }
+        boolean versionMismatch = false;
+        try {
+            taskThreadId = Handshake.checkWorkerHello(f.type, f.id, f.payload, workerId, secret).taskThreadId();
+        } catch (Handshake.Refused e) {
+            refusal = e.getMessage();
+            versionMismatch = e.versionMismatch();
         }
         if (refusal != null) {
             byte[] reason = refusal.getBytes(StandardCharsets.UTF_8);
@@ -340,7 +325,7 @@ final class ProcessEngine extends ChannelEngine {
             } finally {
                 sc.close();
             }
-            if (f.id == workerId && refusal.startsWith("protocol version")) {
+            if (f.id == workerId && versionMismatch) {
                 fail("refused at the handshake: " + refusal, null);
                 throw new ProtocolException(refusal);
             }

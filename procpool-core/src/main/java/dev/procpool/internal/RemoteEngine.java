@@ -14,7 +14,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputFilter;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -80,15 +79,20 @@ final class RemoteEngine extends ChannelEngine {
 
     /** Values from another host are decoded only through the allow-list (the default codec's case). */
     private static Codec filtered(Codec c, RemoteOptions remote) {
-        return c.getClass() == JdkCodec.class
-                ? new JdkCodec(ObjectInputFilter.Config.createFilter(remote.filterPattern())) : c;
+        return c.getClass() == JdkCodec.class ? new JdkCodec(AllowList.naming(remote.filterPattern())) : c;
     }
 
     @Override
     String explainUndecodable(String why) {
-        return why.contains("REJECTED")
-                ? why + " (not on the allow-list " + remote.filterPattern() + "; add it with RemoteOptions.allowClasses)"
-                : why;
+        if (!why.contains("REJECTED") && !why.contains("rejected")) {
+            return why;
+        }
+        // runs on the thread that decoded, so the naming filter's record of the refused class is here
+        String named = AllowList.explain(null, "this controller", "RemoteOptions.builder(...).allowClasses(\"%s\")",
+                remote.filterPattern());
+        AllowList.clear();
+        return named != null ? named : why + " (not on the allow-list " + remote.filterPattern()
+                + "; add it with RemoteOptions.builder(...).allowClasses(...))";
     }
 
     @Override

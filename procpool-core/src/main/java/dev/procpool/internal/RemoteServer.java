@@ -5,6 +5,7 @@ import dev.procpool.WorkerOptions;
 import dev.procpool.internal.protocol.Buf;
 import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.protocol.Handshake;
 import dev.procpool.internal.protocol.ProtocolException;
 import dev.procpool.internal.protocol.RemoteWire;
 import java.io.DataInputStream;
@@ -39,7 +40,11 @@ import org.slf4j.LoggerFactory;
  * its own small control payloads only, and before authentication it accepts frames of at most
  * {@link RemoteWire#MAX_UNAUTHENTICATED} bytes.
  *
- * <p>Threads: {@code procpool-server-accept}; per connection {@code procpool-server-conn-N} (the
+ * <p>Limits (see {@link Settings}): connections that have not authenticated yet, in all and per
+ * peer address, are bounded by the shared {@link Acceptor}; worker processes running at once are
+ * bounded too, and an OPEN beyond that is refused with a sentence the controller reports.
+ *
+ * <p>Threads: {@code procpool-server-accept}; per connection {@code procpool-server-accept-N} (the
  * handshake, then controller -> worker) and {@code procpool-server-relay-N} (worker ->
  * controller, then the exit report); the worker's output pumps. When the controller's connection
  * ends, the worker is killed; when the worker ends, its exit is reported and the connection closed.
@@ -51,6 +56,9 @@ public final class RemoteServer implements AutoCloseable {
 
     private final byte[] token;
     private final ServerSocket server;
+    private final Settings settings;
+    private final boolean tls;
+    private final java.util.concurrent.atomic.AtomicInteger workers = new java.util.concurrent.atomic.AtomicInteger();
     private final OutputHandler output;
     private final Consumer<String> log;
     /** Routine events (a worker started): SLF4J's info level unless the caller takes every line. */
@@ -58,19 +66,67 @@ public final class RemoteServer implements AutoCloseable {
     private final String hostName = BaseWorker.localHostName();
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final RemoteContexts contexts = new RemoteContexts();
-    private final AtomicLong connections = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
-    private final Thread acceptor;
+    private final Acceptor acceptor;
     private volatile boolean closed;
 
     /**
-     * Binds and starts accepting.
+     * What a server adds to its workers and how much it takes on.
+     *
+     * @param classpath entries added to the workers' classpath after the server's own (the user's
+     *     classes, so that their tasks run without remote class loading); empty for none
+     * @param maxWorkers worker processes running at once; an OPEN beyond is refused
+     * @param limits the connection limits (see {@link Acceptor})
+     */
+    public record Settings(List<String> classpath, int maxWorkers, Acceptor.Limits limits) {
+        /** At most this many connections at all: each is a thread, and most are a worker JVM too. */
+        public static final int MAX_CONNECTIONS = 1024;
+        /**
+         * Unauthenticated connections at once: a handshake takes two round trips, so even a
+         * controller starting a hundred workers at once has few in flight; each costs a thread and
+         * at most 4 KiB for up to the 10 s handshake timeout.
+         */
+        public static final int MAX_UNAUTHENTICATED = 128;
+        /** Per peer address: a single host flooding the server leaves room for the others. */
+        public static final int MAX_UNAUTHENTICATED_PER_ADDRESS = 32;
+
+        public Settings {
+            classpath = List.copyOf(classpath);
+            if (maxWorkers < 1) {
+                throw new IllegalArgumentException("maxWorkers must be at least 1: " + maxWorkers);
+            }
+        }
+
+        /** Worker processes at once unless told otherwise: 8 per CPU, at least 16. */
+        public static int defaultMaxWorkers() {
+            return Math.max(16, 8 * Runtime.getRuntime().availableProcessors());
+        }
+
+        public static Settings defaults() {
+            return new Settings(List.of(), defaultMaxWorkers(), defaultLimits());
+        }
+
+        public static Acceptor.Limits defaultLimits() {
+            return new Acceptor.Limits(MAX_CONNECTIONS, MAX_UNAUTHENTICATED, MAX_UNAUTHENTICATED_PER_ADDRESS);
+        }
+    }
+
+    /**
+     * Binds and starts accepting, with {@link Settings#defaults()}.
      *
      * @param log receives one line per notable event (refused connections above all)
      */
     public RemoteServer(InetSocketAddress listen, byte[] token, SSLContext tls, OutputHandler output,
             Consumer<String> log) throws IOException {
+        this(listen, token, tls, output, log, Settings.defaults());
+    }
+
+    /** Binds and starts accepting. */
+    public RemoteServer(InetSocketAddress listen, byte[] token, SSLContext tls, OutputHandler output,
+            Consumer<String> log, Settings settings) throws IOException {
         this.token = token.clone();
+        this.settings = settings;
+        this.tls = tls != null;
         this.output = output;
         this.log = log != null ? log : LOG::warn;
         this.info = log != null ? log : LOG::info;
@@ -78,9 +134,13 @@ public final class RemoteServer implements AutoCloseable {
         s.setReuseAddress(true);
         s.bind(listen, 50);
         this.server = s;
-        this.acceptor = new Thread(this::acceptLoop, "procpool-server-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.acceptor = new Acceptor(s, "procpool-server-accept", settings.limits(), this::accepted, this::refuseOver,
+                line -> {
+                    if (line.startsWith("refused")) {
+                        refused.incrementAndGet();
+                    }
+                    this.log.accept(line);
+                }).start();
     }
 
     public InetSocketAddress address() {
@@ -91,7 +151,7 @@ public final class RemoteServer implements AutoCloseable {
         return hostName;
     }
 
-    /** Connections refused so far (bad token, garbage, oversized frames, timeouts). */
+    /** Connections refused so far (bad token, garbage, oversized frames, timeouts, limits). */
     public long refusedConnections() {
         return refused.get();
     }
@@ -105,50 +165,50 @@ public final class RemoteServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing
-        }
+        acceptor.close();
         for (Session s : new ArrayList<>(sessions)) {
             s.abort();
-        }
-        try {
-            acceptor.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         for (Session s : new ArrayList<>(sessions)) {
             s.awaitEnd(5000);
         }
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    log.accept("accepting connections failed, server stops: " + e);
-                }
-                return;
-            }
-            Session session = new Session(s, connections.incrementAndGet());
-            sessions.add(session);
-            Thread t = new Thread(session::run, "procpool-server-conn-" + session.n);
-            t.setDaemon(true);
-            session.connThread = t;
-            t.start();
+    /** Worker processes running now. */
+    public int runningWorkers() {
+        return workers.get();
+    }
+
+    private void accepted(Acceptor.Connection c) {
+        Session session = new Session(c);
+        sessions.add(session);
+        session.run();
+    }
+
+    /**
+     * Tells a connection over a limit why, in a REFUSE frame: a short write, which does not block
+     * on a fresh socket. Over TLS the write would be a handshake first, so the socket is just closed.
+     */
+    private void refuseOver(Socket s, String reason) {
+        if (tls) {
+            return;
+        }
+        try {
+            s.setSoLinger(true, 1); // the REFUSE leaves before the close, not overtaken by a reset
+            RemoteWire.write(s.getOutputStream(), Frames.REFUSE, 0, reason.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            // the peer is gone: nobody to tell
         }
     }
 
     /** One controller connection and the worker process it asked for (or the remote context it opened). */
     private final class Session implements RemoteContexts.Member {
+        final Acceptor.Connection connection;
         final Socket socket;
         final long n;
         final String peer;
         volatile Thread connThread;
+        boolean countedWorker;
         volatile Process process;
         volatile FrameChannel toWorker;
         volatile FrameChannel toController;
@@ -159,10 +219,12 @@ public final class RemoteServer implements AutoCloseable {
         /** Why the worker was stopped by the server (its context ended); reported as its exit's problem. */
         volatile String endedBy;
 
-        Session(Socket socket, long n) {
-            this.socket = socket;
-            this.n = n;
+        Session(Acceptor.Connection connection) {
+            this.connection = connection;
+            this.socket = connection.socket();
+            this.n = connection.number();
             this.peer = String.valueOf(socket.getRemoteSocketAddress());
+            this.connThread = connection.thread();
         }
 
         void run() {
@@ -174,6 +236,7 @@ public final class RemoteServer implements AutoCloseable {
                 if (!authenticate(in, out)) {
                     return;
                 }
+                connection.authenticated();
                 RemoteWire.Raw open = RemoteWire.read(in, 1 << 20);
                 if (open.type() == Frames.R_CONTEXT_OPEN) {
                     serveContext(open, in, out);
@@ -202,6 +265,9 @@ public final class RemoteServer implements AutoCloseable {
                 RemoteContexts.Context c = context;
                 if (c != null) {
                     contexts.leave(c, this);
+                }
+                if (countedWorker) {
+                    workers.decrementAndGet();
                 }
                 sessions.remove(this);
                 ended = true;
@@ -353,7 +419,22 @@ public final class RemoteServer implements AutoCloseable {
                 refuse(out, "bad codec class name");
                 return;
             }
+            if (!settings.classpath().isEmpty()) {
+                // the server's own classes first: a user's jar may bundle another procpool
+                List<String> cp = new ArrayList<>(List.of(System.getProperty("java.class.path").split(
+                        java.io.File.pathSeparator)));
+                cp.addAll(settings.classpath());
+                b.classpath(cp);
+            }
             workerName = name;
+            if (workers.incrementAndGet() > settings.maxWorkers()) {
+                workers.decrementAndGet();
+                refuse(out, "the worker-server runs its limit of " + settings.maxWorkers()
+                        + " workers at once; start worker '" + name + "' when one ends, or raise the limit"
+                        + " (procpool worker-server --max-workers, WorkerServerOptions.maxWorkers)");
+                return;
+            }
+            countedWorker = true;
             if (contextId != null) {
                 RemoteContexts.Context c = contexts.join(contextId, this);
                 if (c == null) {
@@ -374,6 +455,8 @@ public final class RemoteServer implements AutoCloseable {
                         LaunchCommand.classpath(options), List.of()));
                 cmd.set(cmd.size() - 1, codec);
                 ProcessBuilder pb = new ProcessBuilder(cmd);
+                startedMillis = System.currentTimeMillis();
+                command = cmd;
                 pb.environment().put("PROCPOOL_WORKER_SECRET", secret);
                 Process p = pb.start();
                 process = p;
@@ -435,6 +518,8 @@ public final class RemoteServer implements AutoCloseable {
         }
 
         private volatile long lastTid;
+        private volatile long startedMillis;
+        private volatile List<String> command = List.of();
         /** Output lines from before STARTED went out (guarded by this). */
         private final List<Object[]> earlyOutput = new ArrayList<>();
 
@@ -476,20 +561,17 @@ public final class RemoteServer implements AutoCloseable {
                     sc.close();
                     continue;
                 }
-                DataInputStream d = hello.data();
-                boolean ok = false;
                 try {
-                    ok = hello.type() == Frames.HELLO && d.readInt() == Frames.MAGIC && d.readInt() == Frames.VERSION
-                            && d.readLong() >= 0 && (lastTid = d.readLong()) >= 0 && hello.id() == workerId
-                            && secret.equals(Buf.readString(d));
-                } catch (IOException e) {
-                    ok = false;
-                }
-                if (!ok) {
-                    RemoteWire.write(sc.getOutputStream(), Frames.REFUSE, 0,
-                            "wrong worker secret".getBytes(StandardCharsets.UTF_8));
+                    lastTid = Handshake.checkWorkerHello(hello.type(), hello.id(), hello.payload(), workerId, secret)
+                            .taskThreadId();
+                } catch (Handshake.Refused e) {
+                    RemoteWire.write(sc.getOutputStream(), Frames.REFUSE, 0, e.getMessage().getBytes(StandardCharsets.UTF_8));
                     sc.close();
-                    continue;
+                    if (e.versionMismatch() && hello.id() == workerId) {
+                        throw new IOException("the worker was refused: " + e.getMessage()
+                                + " (the worker-server's classpath holds another procpool than its own)");
+                    }
+                    continue; // a stranger: the real worker is still awaited
                 }
                 sc.setSoTimeout(0);
                 RemoteWire.write(sc.getOutputStream(), Frames.WELCOME, 0, new byte[0]);
@@ -566,6 +648,13 @@ public final class RemoteServer implements AutoCloseable {
             }
             stderr.join(5000);
             stdout.join(5000);
+            if (problem == null) {
+                // a crashed worker JVM is explained as a local one is: from its banner or crash report
+                problem = ProcessEngine.crashSummary(stdout.tail(), stderr.tail());
+                if (problem == null && !p.isAlive() && p.exitValue() != 0) {
+                    problem = ProcessEngine.crashReport(p.pid(), command, null, startedMillis);
+                }
+            }
             try {
                 sendExit(null, p, problem != null ? problem : endedBy, stderr.tail());
             } catch (IOException ignored) {

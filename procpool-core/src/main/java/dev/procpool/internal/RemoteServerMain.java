@@ -2,6 +2,7 @@ package dev.procpool.internal;
 
 import dev.procpool.OutputHandler;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /**
  * The main of a worker server started by {@code WorkerServer.spawn} or {@code overSsh}:
- * {@code --listen HOST:PORT [--tls-keystore PATH]}. Secrets come on stdin, never on the command
+ * {@code --listen HOST:PORT [--tls-keystore PATH] [--classpath CP] [--max-workers N]}. Secrets come on stdin, never on the command
  * line: the token on the first line, the key store password on the second (with TLS). The server
  * runs until stdin ends, so it stops when the process (or the ssh session) that started it goes.
  * Prints {@code procpool worker-server listening on HOST:PORT} once it accepts connections.
@@ -26,10 +27,14 @@ public final class RemoteServerMain {
     public static void main(String[] args) throws IOException {
         String listen = null;
         Path keyStore = null;
+        List<String> classpath = new java.util.ArrayList<>();
+        int maxWorkers = RemoteServer.Settings.defaultMaxWorkers();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--listen" -> listen = args[++i];
                 case "--tls-keystore" -> keyStore = Path.of(args[++i]);
+                case "--classpath" -> classpath.add(args[++i]);
+                case "--max-workers" -> maxWorkers = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("procpool worker-server: unknown argument " + args[i]);
                     System.exit(2);
@@ -51,9 +56,12 @@ public final class RemoteServerMain {
         }
         RemoteServer server;
         try {
-            server = new RemoteServer(parse(listen), dev.procpool.remote.WorkerServerOptions.builder()
-                    .listen("127.0.0.1:0").token(dev.procpool.Token.of(token)).build().token().bytes(), tls,
-                    OutputHandler.prefixed(), line -> System.err.println("procpool worker-server: " + line));
+            dev.procpool.remote.WorkerServerOptions.Builder b = dev.procpool.remote.WorkerServerOptions.builder()
+                    .listen("127.0.0.1:0").token(dev.procpool.Token.of(token)).maxWorkers(maxWorkers);
+            classpath.forEach(b::classpath);
+            dev.procpool.remote.WorkerServerOptions checked = b.build();
+            server = new RemoteServer(parse(listen), checked.token().bytes(), tls, OutputHandler.prefixed(),
+                    line -> System.err.println("procpool worker-server: " + line), checked.settings());
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("procpool worker-server: cannot listen on " + listen + ": " + e.getMessage());
             System.exit(1);
@@ -92,12 +100,17 @@ public final class RemoteServerMain {
     }
 
     /** The command that starts this main: java, classpath, arguments. */
-    public static List<String> command(String java, String classpath, String listen, Path keyStore) {
+    public static List<String> command(String java, String classpath, String listen, Path keyStore,
+            List<String> workerClasspath, int maxWorkers) {
         List<String> cmd = new java.util.ArrayList<>(List.of(java, "-cp", classpath, RemoteServerMain.class.getName(),
-                "--listen", listen));
+                "--listen", listen, "--max-workers", Integer.toString(maxWorkers)));
         if (keyStore != null) {
             cmd.add("--tls-keystore");
             cmd.add(keyStore.toString());
+        }
+        if (!workerClasspath.isEmpty()) {
+            cmd.add("--classpath");
+            cmd.add(String.join(File.pathSeparator, workerClasspath));
         }
         return cmd;
     }

@@ -1,7 +1,10 @@
 package dev.procpool.logs;
 
 import dev.procpool.Token;
+import dev.procpool.internal.Acceptor;
+import dev.procpool.internal.RemoteServer;
 import dev.procpool.internal.logs.Json;
+import dev.procpool.internal.protocol.Handshake;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -16,11 +19,8 @@ import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Defaults: bound to {@code 127.0.0.1} on a free port (bind a reachable address to serve
  * other hosts), {@code maxLineBytes} 256 KiB, {@code authTimeout} 10 s, {@code maxConnections}
- * 256. The token is required: {@link Builder#token}, {@link Builder#tokenFile} or
+ * 256, of which at most 128 may be still authenticating, 32 of them from one peer address (more
+ * are answered {@code REFUSED} and closed at once). The token is required: {@link Builder#token}, {@link Builder#tokenFile} or
  * {@link Builder#tokenFromEnv}. Plain TCP: the token keeps strangers out, but the traffic is not
  * encrypted; use it on trusted networks or through a tunnel.
  *
@@ -71,10 +72,8 @@ public final class LogServer implements Closeable {
     private final int maxLineBytes;
     private final int authTimeoutMillis;
     private final int maxConnections;
-    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
+    private final Acceptor acceptor;
     private final AtomicLong received = new AtomicLong();
-    private final AtomicLong connectionCount = new AtomicLong();
     private final AtomicLong sinkFailures = new AtomicLong();
     private volatile boolean closed;
 
@@ -85,8 +84,12 @@ public final class LogServer implements Closeable {
         this.maxLineBytes = b.maxLineBytes;
         this.authTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, b.authTimeout.toMillis());
         this.maxConnections = b.maxConnections;
-        this.acceptor = new Thread(this::acceptLoop, "procpool-logserver-" + server.getLocalPort());
-        acceptor.setDaemon(true);
+        // Unauthenticated connections are bounded as on the worker server (see its Settings), and
+        // never beyond maxConnections.
+        this.acceptor = new Acceptor(server, "procpool-logserver-" + server.getLocalPort(),
+                new Acceptor.Limits(maxConnections, Math.min(maxConnections, RemoteServer.Settings.MAX_UNAUTHENTICATED),
+                        Math.min(maxConnections, RemoteServer.Settings.MAX_UNAUTHENTICATED_PER_ADDRESS)),
+                this::serve, (s, reason) -> refuseNow(s, reason), line -> LOG.warn("log server: {}", line));
     }
 
     /** A builder with every default (the token and the sink must be set). */
@@ -116,51 +119,16 @@ public final class LogServer implements Closeable {
     @Override
     public void close() {
         closed = true;
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing is all we wanted
-        }
-        for (Socket s : connections) {
-            closeQuietly(s);
-        }
-        try {
-            acceptor.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        acceptor.close();
     }
 
     @Override
     public String toString() {
-        return "LogServer{" + address() + ", connections=" + connections.size() + ", received=" + received + "}";
+        return "LogServer{" + address() + ", connections=" + acceptor.openConnections() + ", received=" + received + "}";
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("log server on {} stopped accepting: {}", address(), e.toString());
-                }
-                return;
-            }
-            if (connections.size() >= maxConnections) {
-                LOG.warn("log server: refused a connection from {}: already {} connections", s.getRemoteSocketAddress(),
-                        maxConnections);
-                refuse(s, "too many connections");
-                continue;
-            }
-            connections.add(s);
-            Thread t = new Thread(() -> serve(s), "procpool-logserver-" + port() + "-" + connectionCount.incrementAndGet());
-            t.setDaemon(true);
-            t.start();
-        }
-    }
-
-    private void serve(Socket s) {
+    private void serve(Acceptor.Connection connection) {
+        Socket s = connection.socket();
         SocketAddress peer = s.getRemoteSocketAddress();
         String closing = null;
         try (s) {
@@ -185,7 +153,7 @@ public final class LogServer implements Closeable {
                 return;
             }
             byte[] theirs = hello.substring(GREETING.length()).getBytes(StandardCharsets.UTF_8);
-            if (!MessageDigest.isEqual(theirs, token)) { // constant time: no timing hints about the token
+            if (!Handshake.sameSecret(token, theirs)) { // constant time: no timing hints about the token
                 closing = "wrong token";
                 refuse(s, "wrong token");
                 return;
@@ -193,6 +161,7 @@ public final class LogServer implements Closeable {
             OutputStream out = s.getOutputStream();
             out.write("OK\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
+            connection.authenticated();
             s.setSoTimeout(0);
             long n = 0;
             while (true) {
@@ -207,7 +176,7 @@ public final class LogServer implements Closeable {
                 LogEvent e;
                 try {
                     e = Json.decode(l);
-                } catch (Json.BadJsonException ex) {
+                } catch (Json.BadJsonException | RuntimeException ex) { // a peer's line: nothing it holds may end this thread
                     closing = "line " + n + " is not a log event (" + ex.getMessage() + "): " + abbreviate(l);
                     return;
                 }
@@ -229,7 +198,6 @@ public final class LogServer implements Closeable {
                 closing = "connection failed: " + e;
             }
         } finally {
-            connections.remove(s);
             if (closing != null && !closed) {
                 LOG.warn("log server: closed the connection from {}: {}", peer, closing);
             }
@@ -238,6 +206,15 @@ public final class LogServer implements Closeable {
 
     private static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+
+    /** For a connection over a limit, on the accepting thread: a short write and no more. */
+    private static void refuseNow(Socket s, String reason) {
+        try {
+            s.getOutputStream().write(("REFUSED " + reason + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            // the peer is gone: nobody to tell
+        }
     }
 
     private static void refuse(Socket s, String reason) {

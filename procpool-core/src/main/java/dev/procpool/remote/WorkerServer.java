@@ -31,8 +31,10 @@ import java.util.concurrent.TimeoutException;
  *       (pyworkers' {@code spawn_server});</li>
  *   <li>{@link #overSsh} on another host for the duration of a block (pyworkers'
  *       {@code tmp_ssh_server}): ssh runs the server there, the secrets go over ssh's stdin, and
- *       the server stops when that stdin ends, i.e. when this handle is closed or this JVM dies.</li>
+ *       the server stops when that stdin ends, i.e. when this handle is closed or this JVM dies.
+ *       {@link WorkerServerOptions.Builder#classpath} entries are paths on that host.</li>
  * </ul>
+ * All three put {@link WorkerServerOptions#classpath()} on their workers' classpath.
  * The command-line form is {@code procpool worker-server --listen HOST:PORT}.
  *
  * <pre>{@code
@@ -64,10 +66,14 @@ public final class WorkerServer implements AutoCloseable {
         this.token = token;
     }
 
-    /** Starts a server in this JVM. */
+    /**
+     * Starts a server in this JVM.
+     *
+     * @throws IllegalArgumentException if an entry of the options' classpath does not exist
+     */
     public static WorkerServer start(WorkerServerOptions options) throws IOException {
         RemoteServer s = new RemoteServer(options.listen(), options.token().bytes(), options.sslContext().orElse(null),
-                options.output(), options.log().orElse(null));
+                options.output(), options.log().orElse(null), options.settings());
         InetSocketAddress a = s.address();
         return new WorkerServer(s, null, a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString(),
                 a.getPort(), options.token());
@@ -82,7 +88,7 @@ public final class WorkerServer implements AutoCloseable {
     public static WorkerServer spawn(WorkerServerOptions options) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = RemoteServerMain.command(java, System.getProperty("java.class.path"), options.listenText(),
-                options.keyStore().map(Path::toAbsolutePath).orElse(null));
+                options.keyStore().map(Path::toAbsolutePath).orElse(null), options.localClasspath(), options.maxWorkers());
         InetSocketAddress listen = options.listen();
         return launch(cmd, options, listen.getAddress().isAnyLocalAddress() ? "127.0.0.1" : listen.getHostString());
     }
@@ -100,7 +106,7 @@ public final class WorkerServer implements AutoCloseable {
             throw new IllegalArgumentException("bad ssh host: '" + host + "'");
         }
         List<String> remote = RemoteServerMain.command(ssh.java(), ssh.classpath(), options.listenText(),
-                options.keyStore().orElse(null));
+                options.keyStore().orElse(null), options.classpath(), options.maxWorkers());
         List<String> cmd = new ArrayList<>(ssh.command());
         cmd.add(host);
         cmd.add(RemoteServerMain.shell(remote));

@@ -2,7 +2,12 @@ package dev.procpool.remote;
 
 import dev.procpool.OutputHandler;
 import dev.procpool.Token;
+import dev.procpool.internal.RemoteServer;
 import dev.procpool.internal.RemoteServerMain;
+import java.io.File;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -22,13 +27,24 @@ import javax.net.ssl.SSLContext;
  *   <li>TLS: off; {@link Builder#tls(Path, char[])} turns it on with a key store</li>
  *   <li>output: workers' lines printed with their name ({@link OutputHandler#prefixed()})</li>
  *   <li>log: refused connections and worker starts go to SLF4J ({@code dev.procpool.internal.RemoteServer})</li>
+ *   <li>classpath: none added; workers run on the server's own classpath, and classes it lacks
+ *       are loaded from the controller (remote class loading, on by default in
+ *       {@link RemoteOptions}). {@link Builder#classpath} puts your application's jars on every
+ *       worker's classpath instead (the command line's {@code --classpath}, alias {@code -cp})</li>
+ *   <li>maxWorkers: 8 per CPU, at least 16: worker processes running at once; a controller asking
+ *       for more gets a {@link dev.procpool.WorkerStartException} that says so</li>
  * </ul>
+ *
+ * <p>Fixed limits guard the server against strangers: at most 128 connections may be
+ * authenticating at once, 32 of them from one address, each with 10 s to finish and frames of at
+ * most 4 KiB until then (see docs/security.md).
  *
  * <pre>{@code
  * WorkerServerOptions options = WorkerServerOptions.builder()
  *     .listen("0.0.0.0:7070")
  *     .tokenFile(Path.of("/etc/procpool/token"))
  *     .tls(Path.of("server.p12"), password)
+ *     .classpath("/opt/app/app.jar:/opt/app/lib/*")
  *     .build();
  * }</pre>
  */
@@ -41,6 +57,8 @@ public final class WorkerServerOptions {
     private final SSLContext sslContext;
     private final OutputHandler output;
     private final Consumer<String> log;
+    private final List<String> classpath;
+    private final int maxWorkers;
 
     private WorkerServerOptions(Builder b, Token token) {
         this.listen = b.listen;
@@ -51,6 +69,8 @@ public final class WorkerServerOptions {
         this.sslContext = b.keyStore == null ? null : Tls.server(b.keyStore, b.keyStorePassword);
         this.output = b.output;
         this.log = b.log;
+        this.classpath = List.copyOf(b.classpath);
+        this.maxWorkers = b.maxWorkers;
     }
 
     /** A builder with every default. */
@@ -88,6 +108,40 @@ public final class WorkerServerOptions {
         return Optional.ofNullable(log);
     }
 
+    /** Classpath entries added to every worker's classpath, as given; empty for none. */
+    public List<String> classpath() {
+        return classpath;
+    }
+
+    /** Worker processes the server runs at once. */
+    public int maxWorkers() {
+        return maxWorkers;
+    }
+
+    /**
+     * The classpath entries made absolute against this JVM's working directory, each checked to
+     * exist here; for a server on this host.
+     *
+     * @throws IllegalArgumentException naming an entry that does not exist
+     */
+    List<String> localClasspath() {
+        List<String> out = new ArrayList<>();
+        for (String e : classpath) {
+            boolean all = e.endsWith("*");
+            Path p = Path.of(all ? e.substring(0, e.length() - 1) : e).toAbsolutePath().normalize();
+            if (!Files.exists(p)) {
+                throw new IllegalArgumentException("classpath entry " + e + " does not exist (" + p + ")");
+            }
+            out.add(all ? p + File.separator + "*" : p.toString());
+        }
+        return out;
+    }
+
+    /** The settings of the server itself; for procpool's own use. */
+    public RemoteServer.Settings settings() {
+        return new RemoteServer.Settings(localClasspath(), maxWorkers, RemoteServer.Settings.defaultLimits());
+    }
+
     /** The shared token. */
     public Token token() {
         return token;
@@ -99,7 +153,8 @@ public final class WorkerServerOptions {
 
     @Override
     public String toString() {
-        return "WorkerServerOptions{listen=" + listenText + ", tls=" + (keyStore != null) + "}"; // never the token
+        return "WorkerServerOptions{listen=" + listenText + ", tls=" + (keyStore != null) + ", classpath=" + classpath
+                + ", maxWorkers=" + maxWorkers + "}"; // never the token
     }
 
     /** Builds {@link WorkerServerOptions}. Not thread-safe. */
@@ -111,8 +166,39 @@ public final class WorkerServerOptions {
         private char[] keyStorePassword;
         private OutputHandler output = OutputHandler.prefixed();
         private Consumer<String> log;
+        private final List<String> classpath = new ArrayList<>();
+        private int maxWorkers = RemoteServer.Settings.defaultMaxWorkers();
 
         private Builder() {
+        }
+
+        /**
+         * Adds classpath entries, separated by {@link File#pathSeparator} as for {@code java -cp}
+         * (a directory, a jar, or {@code dir/*} for all jars of a directory), to every worker's
+         * classpath, after the server's own. They are paths on the server's host: a server in this
+         * JVM or a child of it checks that they exist when it starts; relative ones are resolved
+         * against the server's working directory.
+         */
+        public Builder classpath(String entries) {
+            Objects.requireNonNull(entries, "entries");
+            for (String e : entries.split(java.util.regex.Pattern.quote(File.pathSeparator))) {
+                if (!e.isBlank()) {
+                    classpath.add(e.strip());
+                }
+            }
+            return this;
+        }
+
+        /**
+         * The most worker processes the server runs at once; a controller asking for one more is
+         * refused with a message naming this limit.
+         */
+        public Builder maxWorkers(int maxWorkers) {
+            if (maxWorkers < 1) {
+                throw new IllegalArgumentException("maxWorkers must be at least 1: " + maxWorkers);
+            }
+            this.maxWorkers = maxWorkers;
+            return this;
         }
 
         /**

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LaunchCommandTest {
 
     @Test
-    void relativeClasspathEntriesAreMadeAbsoluteBecauseTheChildMayRunElsewhere() {
+    void relativeClasspathEntriesAreMadeAbsoluteBecauseTheChildMayRunElsewhere() throws Exception {
         WorkerOptions options = WorkerOptions.builder().classpath(List.of("lib/*", "classes", "")).build();
 
         String[] entries = LaunchCommand.classpath(options).split(File.pathSeparator);
@@ -22,7 +22,7 @@ class LaunchCommandTest {
     }
 
     @Test
-    void shellFormQuotesWhatTheShellWouldSplitOrExpand() {
+    void shellFormQuotesWhatTheShellWouldSplitOrExpand() throws Exception {
         WorkerOptions options = WorkerOptions.builder().environment("GREETING", "hello world")
                 .workingDirectory(Path.of("/tmp/it's here")).build();
 
@@ -32,7 +32,7 @@ class LaunchCommandTest {
     }
 
     @Test
-    void exitCodesAbove128NameTheirSignal() {
+    void exitCodesAbove128NameTheirSignal() throws Exception {
         assertThat(Signals.fromExitCode(137)).isEqualTo("SIGKILL");
         assertThat(Signals.fromExitCode(143)).isEqualTo("SIGTERM");
         assertThat(Signals.fromExitCode(134)).isEqualTo("SIGABRT");
@@ -41,7 +41,7 @@ class LaunchCommandTest {
     }
 
     @Test
-    void theJvmCrashBannerIsSummedUp() {
+    void theJvmCrashBannerIsSummedUp() throws Exception {
         List<String> banner = List.of("#", "# A fatal error has been detected by the Java Runtime Environment:", "#",
                 "#  SIGSEGV (0xb) at pc=0x00007f5d7ead2f94, pid=7457, tid=7486", "#",
                 "# An error report file with more information is saved as:", "# /tmp/hs_err_7457.log");

@@ -137,7 +137,8 @@ class RemoteSecurityTest {
             assertThat(w.state()).isEqualTo(WorkerState.FAILED);
             assertThatThrownBy(w::result).isInstanceOf(TaskFailedException.class)
                     .hasCauseInstanceOf(TaskNotSerializableException.class)
-                    .cause().hasMessageContaining("REJECTED");
+                    .cause().hasMessageContaining("class gadgets.Gadget is not on the allow-list of this controller")
+                    .hasMessageContaining("allowClasses(\"gadgets.*\")");
         }
         assertThat(Gadget.READS.get()).as("Gadget.readObject calls in the controller").isEqualTo(before);
     }
@@ -149,7 +150,9 @@ class RemoteSecurityTest {
                     remote(server));
             w.enqueue(new Gadget());
             w.enqueue("text");
-            assertThatThrownBy(() -> w.nextResult(Deadlines.LONG)).hasMessageContaining("REJECTED");
+            assertThatThrownBy(() -> w.nextResult(Deadlines.LONG))
+                    .hasMessageContaining("class gadgets.Gadget is not on the allow-list of this remote worker")
+                    .hasMessageContaining("allowClasses(\"gadgets.*\") on the controller");
             assertThat(w.nextResult(Deadlines.LONG)).isEqualTo("read text");
             w.close();
             assertThat(w.await(Deadlines.LONG)).isTrue();

@@ -53,7 +53,8 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <p>From the command line: {@code procpool worker-server --redis URL}, or
  * {@code java -cp ... dev.procpool.redis.RedisNode --redis URL [--name N] [--workers N]
- * [--namespace NS] [--claim-idle-ms MS] [--heartbeat-ms MS] [--allow PATTERN] [--tls-ca FILE]}.
+ * [--namespace NS] [--claim-idle-ms MS] [--heartbeat-ms MS] [--allow PATTERN] [--classpath CP]
+ * [--tls-ca FILE]}.
  *
  * <p>Lifecycle: {@link State#RUNNING} after {@link #start}; {@link #close()} moves it to
  * {@link State#STOPPING} (no new tasks; those held run to the end, up to the close timeout) and then
@@ -99,14 +100,17 @@ public final class RedisNode implements AutoCloseable {
         final String taskId;
         final int deliveries;
         final byte[] ttl;
+        /** The results stream of the controller that submitted the task. */
+        final byte[] replyKey;
         volatile TaskHandle<?> handle;
         volatile boolean lost;
 
-        Held(String entryId, String taskId, int deliveries, byte[] ttl) {
+        Held(String entryId, String taskId, int deliveries, byte[] ttl, byte[] replyKey) {
             this.entryId = entryId;
             this.taskId = taskId;
             this.deliveries = deliveries;
             this.ttl = ttl;
+            this.replyKey = replyKey;
         }
     }
 
@@ -118,7 +122,8 @@ public final class RedisNode implements AutoCloseable {
         this.options = options;
         this.link = new RedisLink(options.url(), options.sslContext().orElse(null), options.namespace(),
                 "procpool-node");
-        this.decoder = new TaskDecoder(options.allowedClasses());
+        ClassLoader taskLoader = taskLoader(options);
+        this.decoder = new TaskDecoder(options.allowedClasses(), taskLoader);
         this.consumer = b(options.name());
         this.nodeName = consumer;
         this.slots = new Semaphore(options.workers() + options.prefetch());
@@ -141,19 +146,25 @@ public final class RedisNode implements AutoCloseable {
         Jedis readerConnection = r;
         Jedis keeperConnection = k;
         Jedis publisherConnection = p;
+        // the pool decodes results with its creator's context class loader: the tasks' one
+        Thread self = Thread.currentThread();
+        ClassLoader previous = self.getContextClassLoader();
+        self.setContextClassLoader(taskLoader);
         try {
             this.pool = Pool.create(PoolOptions.builder()
                     .name("redis-" + options.name())
                     .workerTypes(WorkerType.PROCESS)
                     .minWorkers(options.workers())
                     .maxWorkers(options.workers())
-                    .workerOptions(options.workerOptions())
+                    .workerOptions(workerOptions(options))
                     .build());
         } catch (WorkerStartException | RuntimeException e) {
             r.close();
             k.close();
             p.close();
             throw e;
+        } finally {
+            self.setContextClassLoader(previous);
         }
         reader = new Thread(() -> readLoop(readerConnection), "procpool-redis-reader");
         keeper = new Thread(() -> keepLoop(keeperConnection), "procpool-redis-keeper");
@@ -164,6 +175,53 @@ public final class RedisNode implements AutoCloseable {
         }
         log.info("node {} serving {} (namespace {}) with {} workers", options.name(), link, options.namespace(),
                 options.workers());
+    }
+
+    /** The node's classes plus the options' classpath, or the node's own loader when there is none. */
+    private static ClassLoader taskLoader(RedisNodeOptions options) {
+        ClassLoader own = RedisNode.class.getClassLoader();
+        if (options.classpath().isEmpty()) {
+            return own;
+        }
+        List<java.net.URL> urls = new ArrayList<>();
+        for (Path p : expand(options.classpath())) {
+            try {
+                urls.add(p.toUri().toURL());
+            } catch (java.net.MalformedURLException e) {
+                throw new IllegalArgumentException("bad classpath entry " + p, e);
+            }
+        }
+        return new java.net.URLClassLoader("procpool-node-classpath", urls.toArray(new java.net.URL[0]), own);
+    }
+
+    /** Entries with each {@code dir/*} replaced by the jars of {@code dir}, as {@code java -cp} does. */
+    private static List<Path> expand(List<Path> entries) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : entries) {
+            if (p.getFileName() != null && p.getFileName().toString().equals("*")) {
+                try (java.util.stream.Stream<Path> jars = java.nio.file.Files.list(p.getParent())) {
+                    jars.filter(j -> j.toString().endsWith(".jar") || j.toString().endsWith(".JAR")).sorted()
+                            .forEach(out::add);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("cannot list " + p.getParent() + ": " + e.getMessage(), e);
+                }
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** The options' worker options, with the options' classpath added after the workers' own. */
+    private static dev.procpool.WorkerOptions workerOptions(RedisNodeOptions options) {
+        dev.procpool.WorkerOptions w = options.workerOptions();
+        if (options.classpath().isEmpty()) {
+            return w;
+        }
+        List<String> cp = new ArrayList<>(w.classpath().orElseGet(
+                () -> List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))));
+        options.classpath().forEach(p -> cp.add(p.toString()));
+        return w.toBuilder().classpath(cp).build();
     }
 
     /**
@@ -322,8 +380,15 @@ public final class RedisNode implements AutoCloseable {
         String taskId = Objects.requireNonNullElse(s(f.get("id")), entryId);
         byte[] ttl = f.get("ttl") != null ? f.get("ttl") : b(Long.toString(Duration.ofDays(1).toMillis()));
         int max = f.get("max") == null ? Integer.MAX_VALUE : Integer.parseInt(s(f.get("max")));
+        byte[] replyKey;
+        try {
+            replyKey = f.get("reply") == null ? link.resultsKey() : link.resultsKey(s(f.get("reply")));
+        } catch (IllegalArgumentException e) {
+            // not a name a controller can have: the result goes where a default controller reads
+            replyKey = link.resultsKey();
+        }
         // a dead letter reports the deliveries that ran, not the claim that gives up on it
-        Held h = new Held(entryId, taskId, deliveries > max ? deliveries - 1 : deliveries, ttl);
+        Held h = new Held(entryId, taskId, deliveries > max ? deliveries - 1 : deliveries, ttl, replyKey);
         held.put(entryId, h);
         if (deliveries > max) {
             log.warn("node {}: task {} dead-lettered after {} deliveries", options.name(), taskId, h.deliveries);
@@ -415,7 +480,7 @@ public final class RedisNode implements AutoCloseable {
                     for (Outcome o : batch) {
                         if (o.state != null) {
                             publish.add(new byte[][] {
-                                b(o.task.entryId), o.task.ttl,
+                                b(o.task.entryId), o.task.ttl, o.task.replyKey,
                                 RedisLink.F_ID, b(o.task.taskId), RedisLink.F_STATE, b(o.state),
                                 RedisLink.F_VALUE, o.value == null ? new byte[0] : o.value,
                                 RedisLink.F_NODE, nodeName, RedisLink.F_DELIVERIES, b(Integer.toString(o.task.deliveries))});
@@ -519,7 +584,7 @@ public final class RedisNode implements AutoCloseable {
      * Runs a node until SIGTERM or SIGINT. Arguments: {@code --redis URL} (required),
      * {@code --name N}, {@code --namespace NS}, {@code --workers N}, {@code --prefetch N},
      * {@code --claim-idle-ms MS}, {@code --heartbeat-ms MS}, {@code --allow PATTERN} (repeatable),
-     * {@code --tls-ca FILE}. Exit code 2 for bad arguments, 1 if the node cannot start.
+     * {@code --classpath CP} (alias {@code -cp}), {@code --tls-ca FILE}. Exit code 2 for bad arguments, 1 if the node cannot start.
      */
     public static void main(String[] args) {
         RedisNodeOptions options;
@@ -586,6 +651,7 @@ public final class RedisNode implements AutoCloseable {
                 case "--claim-idle-ms" -> b.claimIdle(Duration.ofMillis(Long.parseLong(v)));
                 case "--heartbeat-ms" -> b.heartbeat(Duration.ofMillis(Long.parseLong(v)));
                 case "--allow" -> b.allowClasses(v);
+                case "--classpath", "-cp" -> b.classpath(v);
                 case "--tls-ca" -> b.sslContext(RedisTls.trusting(Path.of(v)));
                 default -> throw new IllegalArgumentException("unknown option " + opt);
             }

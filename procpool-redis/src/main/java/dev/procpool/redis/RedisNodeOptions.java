@@ -26,6 +26,11 @@ import javax.net.ssl.SSLContext;
  *       Redis may be made of, in {@link java.io.ObjectInputFilter.Config#createFilter} syntax;
  *       anything else is rejected and the task fails without running. Add your task classes'
  *       packages, e.g. {@code com.example.**}</li>
+ *   <li>{@code classpath}: none: tasks are made of classes of the node's own classpath.
+ *       {@link Builder#classpath} adds your application's jars: the node decodes tasks with them
+ *       and its worker processes get them on their classpath (the command line's
+ *       {@code --classpath}, alias {@code -cp}). Classes are never loaded from Redis: see
+ *       docs/security.md</li>
  *   <li>{@code workerOptions}: {@link WorkerOptions#defaults()}</li>
  *   <li>{@code closeTimeout}: 60 s for {@link RedisNode#close()} to let its tasks finish</li>
  * </ul>
@@ -51,8 +56,10 @@ public final class RedisNodeOptions {
     private final String allowedClasses;
     private final WorkerOptions workerOptions;
     private final Duration closeTimeout;
+    private final java.util.List<java.nio.file.Path> classpath;
 
     private RedisNodeOptions(Builder b) {
+        this.classpath = java.util.List.copyOf(b.classpath);
         this.url = b.url;
         this.sslContext = b.sslContext;
         this.namespace = b.namespace;
@@ -131,6 +138,11 @@ public final class RedisNodeOptions {
         return workerOptions;
     }
 
+    /** The classpath entries added for tasks (absolute; a {@code dir/*} entry as {@code dir/*}). */
+    public java.util.List<java.nio.file.Path> classpath() {
+        return classpath;
+    }
+
     /** How long {@link RedisNode#close()} lets tasks finish. */
     public Duration closeTimeout() {
         return closeTimeout;
@@ -140,7 +152,7 @@ public final class RedisNodeOptions {
     public String toString() {
         return "RedisNodeOptions[url=" + dev.procpool.redis.internal.RedisLink.redact(url) + ", namespace=" + namespace
                 + ", name=" + name + ", workers=" + workers + ", prefetch=" + prefetch + ", claimIdle=" + claimIdle
-                + ", heartbeat=" + heartbeat + ", allowedClasses=" + allowedClasses + "]";
+                + ", heartbeat=" + heartbeat + ", allowedClasses=" + allowedClasses + ", classpath=" + classpath + "]";
     }
 
     /** Builds {@link RedisNodeOptions}; not thread-safe. */
@@ -156,8 +168,33 @@ public final class RedisNodeOptions {
         private String allowedClasses = "java.base/*;dev.procpool.**";
         private WorkerOptions workerOptions = WorkerOptions.defaults();
         private Duration closeTimeout = Duration.ofSeconds(60);
+        private final java.util.List<java.nio.file.Path> classpath = new java.util.ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds classpath entries (separated by {@link java.io.File#pathSeparator}, as for
+         * {@code java -cp}: directories, jars, {@code dir/*} for every jar of a directory) where
+         * the node finds the classes of its tasks.
+         *
+         * @throws IllegalArgumentException if an entry does not exist
+         */
+        public Builder classpath(String entries) {
+            Objects.requireNonNull(entries, "entries");
+            for (String e : entries.split(java.util.regex.Pattern.quote(java.io.File.pathSeparator))) {
+                if (e.isBlank()) {
+                    continue;
+                }
+                boolean all = e.endsWith("*");
+                java.nio.file.Path p = java.nio.file.Path.of(all ? e.substring(0, e.length() - 1) : e)
+                        .toAbsolutePath().normalize();
+                if (!java.nio.file.Files.exists(p)) {
+                    throw new IllegalArgumentException("classpath entry " + e + " does not exist (" + p + ")");
+                }
+                classpath.add(all ? p.resolve("*") : p);
+            }
+            return this;
         }
 
         /** The Redis URL (required). */

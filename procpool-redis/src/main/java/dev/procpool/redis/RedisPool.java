@@ -48,8 +48,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * node and run again, so a task may run more than once (partly or fully); each task still has
  * exactly one reported outcome. Make the work idempotent with {@link RedisTask#taskId()}.
  *
- * <p>One controller per namespace at a time: a second one would take the first one's results.
- * A result whose task this controller did not submit (a previous run of it did, before a crash or
+ * <p>Several controllers may share a namespace (and its nodes) when each has its own
+ * {@link RedisPoolOptions.Builder#controller name}: each collects only the results of its own
+ * tasks. One controller per name at a time: a second one would take the first one's results.
+ * Results are read through an allow-list ({@link RedisPoolOptions.Builder#allowClasses}), since
+ * whoever can write to Redis can write a result. A result whose task this controller did not submit (a previous run of it did, before a crash or
  * restart) is kept for {@link #collect}. Results stay in Redis until a controller has reported
  * them (completed the future, or returned them from {@code collect}); a controller killed between
  * reporting and acknowledging may see a result again after its restart.
@@ -79,6 +82,10 @@ public final class RedisPool implements AutoCloseable {
     private final RedisPoolOptions options;
     private final RedisLink link;
     private final ClassLoader loader;
+    private final byte[] resultsKey;
+    private final byte[] controllerName;
+    private final dev.procpool.JdkCodec resultCodec;
+    private final String resultPattern;
     private final byte[] maxDeliveries;
     private final byte[] ttl;
     private final Map<String, Handle<?>> waiting = new ConcurrentHashMap<>();
@@ -106,13 +113,17 @@ public final class RedisPool implements AutoCloseable {
         this.options = options;
         this.link = new RedisLink(options.url(), options.sslContext().orElse(null), options.namespace(), "procpool-controller");
         this.loader = Objects.requireNonNullElse(Thread.currentThread().getContextClassLoader(), RedisPool.class.getClassLoader());
+        this.resultsKey = link.resultsKey(options.controller());
+        this.controllerName = b(options.controller());
+        this.resultPattern = options.allowedClasses() + ";!*";
+        this.resultCodec = new dev.procpool.JdkCodec(dev.procpool.internal.AllowList.naming(resultPattern));
         this.maxDeliveries = b(Integer.toString(options.maxDeliveries()));
         this.ttl = b(Long.toString(options.resultTtl().toMillis()));
         Jedis reader;
         try {
             sender = link.connect();
             link.ensureGroup(sender, link.tasksKey(), RedisLink.NODES_GROUP);
-            link.ensureGroup(sender, link.resultsKey(), RedisLink.CONTROLLER_GROUP);
+            link.ensureGroup(sender, resultsKey, RedisLink.CONTROLLER_GROUP);
             reader = link.connect();
         } catch (JedisException e) {
             if (sender != null) {
@@ -176,7 +187,8 @@ public final class RedisPool implements AutoCloseable {
             Handle<R> h = new Handle<>(UUID.randomUUID().toString());
             handles.add(h);
             commands.add(new byte[][] {link.tasksKey(), b("*"), RedisLink.F_ID, b(h.taskId), RedisLink.F_TASK, bytes,
-                    RedisLink.F_TIMEOUT, timeoutMs, RedisLink.F_MAX, maxDeliveries, RedisLink.F_TTL, ttl});
+                    RedisLink.F_TIMEOUT, timeoutMs, RedisLink.F_MAX, maxDeliveries, RedisLink.F_TTL, ttl,
+                    RedisLink.F_REPLY, controllerName});
         }
         synchronized (this) {
             if (state != State.OPEN) {
@@ -325,12 +337,12 @@ public final class RedisPool implements AutoCloseable {
                     if (jedis == null) {
                         jedis = link.connect();
                         // after a restart of Redis without persistence the group is gone: make it again
-                        link.ensureGroup(jedis, link.resultsKey(), RedisLink.CONTROLLER_GROUP);
+                        link.ensureGroup(jedis, resultsKey, RedisLink.CONTROLLER_GROUP);
                         from = b("0");
                     }
                     Object reply = jedis.sendCommand(Command.XREADGROUP, b("GROUP"), RedisLink.CONTROLLER_GROUP,
                             RedisLink.CONTROLLER, b("COUNT"), b(Integer.toString(READ_COUNT)), b("BLOCK"),
-                            b(Integer.toString(BLOCK_MS)), b("STREAMS"), link.resultsKey(), from);
+                            b(Integer.toString(BLOCK_MS)), b("STREAMS"), resultsKey, from);
                     List<?> entries = entriesOf(reply);
                     if (from[0] == '0' && entries.isEmpty()) {
                         from = b(">");
@@ -431,7 +443,7 @@ public final class RedisPool implements AutoCloseable {
                 error = new DeadLetterException(taskId, deliveries, node);
             } else {
                 st = TaskState.valueOf(stateName);
-                Object decoded = f.get("value") == null ? null : Wire.decode(f.get("value"), loader);
+                Object decoded = f.get("value") == null ? null : decodeResult(f.get("value"));
                 if (st == TaskState.SUCCEEDED) {
                     value = decoded;
                 } else {
@@ -447,9 +459,26 @@ public final class RedisPool implements AutoCloseable {
         return new RedisResult(taskId, st, value, error, node, deliveries);
     }
 
+    /** Decodes a result or error through the allow-list; a refusal names the class and the option. */
+    private Object decodeResult(byte[] bytes) throws IOException, ClassNotFoundException {
+        dev.procpool.internal.AllowList.clear();
+        try {
+            return resultCodec.decode(new java.io.ByteArrayInputStream(bytes), loader);
+        } catch (java.io.InvalidClassException e) {
+            String why = dev.procpool.internal.AllowList.explain(e, "this Redis controller",
+                    "RedisPoolOptions.builder().allowClasses(\"%s\")", resultPattern);
+            if (why == null) {
+                throw e;
+            }
+            java.io.InvalidClassException named = new java.io.InvalidClassException(why);
+            named.initCause(e);
+            throw named;
+        }
+    }
+
     private void acknowledge(Jedis jedis, List<byte[]> entryIds) {
         List<byte[]> args = new ArrayList<>(entryIds.size() + 2);
-        args.add(link.resultsKey());
+        args.add(resultsKey);
         args.add(RedisLink.CONTROLLER_GROUP);
         args.addAll(entryIds);
         Pipeline p = jedis.pipelined();

@@ -18,6 +18,13 @@ import javax.net.ssl.SSLContext;
  *   <li>{@code maxDeliveries}: 3; a task whose node stopped before finishing it this many times
  *       ends with {@link DeadLetterException} instead of running again</li>
  *   <li>{@code resultTtl}: 1 day; results no controller collected are trimmed after it</li>
+ *   <li>{@code controller}: {@code "default"}: the name of this controller's results stream.
+ *       Controllers sharing a namespace at the same time need different names, each then collects
+ *       only the results of its own tasks; a restarted controller that keeps its name collects
+ *       what its previous run left</li>
+ *   <li>{@code allowedClasses}: {@code java.base/*;dev.procpool.**}: the classes results and
+ *       errors read from Redis may be made of (whoever can write to Redis can write a result);
+ *       add your result classes' packages with {@link Builder#allowClasses}</li>
  * </ul>
  *
  * <pre>{@code
@@ -25,6 +32,7 @@ import javax.net.ssl.SSLContext;
  *     .url("rediss://procpool:secret@redis.example.com:6380")
  *     .namespace("thumbnails")
  *     .maxDeliveries(5)
+ *     .allowClasses("com.example.thumbs.*")
  *     .build();
  * }</pre>
  */
@@ -34,8 +42,12 @@ public final class RedisPoolOptions {
     private final String namespace;
     private final int maxDeliveries;
     private final Duration resultTtl;
+    private final String controller;
+    private final String allowedClasses;
 
     private RedisPoolOptions(Builder b) {
+        this.controller = b.controller;
+        this.allowedClasses = b.allowedClasses;
         this.url = b.url;
         this.sslContext = b.sslContext;
         this.namespace = b.namespace;
@@ -73,10 +85,21 @@ public final class RedisPoolOptions {
         return resultTtl;
     }
 
+    /** The name of this controller's results stream. */
+    public String controller() {
+        return controller;
+    }
+
+    /** The filter pattern of the classes results may be made of (without the final {@code !*}). */
+    public String allowedClasses() {
+        return allowedClasses;
+    }
+
     @Override
     public String toString() {
         return "RedisPoolOptions[url=" + dev.procpool.redis.internal.RedisLink.redact(url) + ", namespace=" + namespace
-                + ", maxDeliveries=" + maxDeliveries + ", resultTtl=" + resultTtl + "]";
+                + ", maxDeliveries=" + maxDeliveries + ", resultTtl=" + resultTtl + ", controller=" + controller
+                + ", allowedClasses=" + allowedClasses + "]";
     }
 
     /** Builds {@link RedisPoolOptions}; not thread-safe. */
@@ -86,8 +109,34 @@ public final class RedisPoolOptions {
         private String namespace = "procpool";
         private int maxDeliveries = 3;
         private Duration resultTtl = Duration.ofDays(1);
+        private String controller = dev.procpool.redis.internal.RedisLink.DEFAULT_CONTROLLER;
+        private String allowedClasses = "java.base/*;dev.procpool.**";
 
         private Builder() {
+        }
+
+        /**
+         * This controller's name (letters, digits, {@code -_.}): its tasks' results go to a stream of
+         * that name, so that controllers sharing a namespace each collect only their own. One
+         * controller per name at a time.
+         */
+        public Builder controller(String name) {
+            this.controller = dev.procpool.redis.internal.RedisLink.checkControllerName(name);
+            return this;
+        }
+
+        /**
+         * Adds classes results may be made of, in {@link java.io.ObjectInputFilter.Config#createFilter}
+         * syntax ({@code com.example.**}, {@code com.example.Result}); a result of another class
+         * fails its task with a message naming the class.
+         */
+        public Builder allowClasses(String pattern) {
+            if (pattern == null || pattern.isBlank() || pattern.contains("!")) {
+                throw new IllegalArgumentException("allowClasses takes patterns to allow, not to reject: " + pattern);
+            }
+            java.io.ObjectInputFilter.Config.createFilter(pattern); // fails on bad syntax, here rather than later
+            this.allowedClasses = pattern + ";" + allowedClasses;
+            return this;
         }
 
         /** The Redis URL (required). */

@@ -54,6 +54,8 @@ public final class ChildMain {
 
     /** Set in a remote worker: loads what the server lacks from the controller. */
     private static volatile RemoteClassLoader remoteClasses;
+    /** The controller's allow-list, in a remote worker; null in a local one. */
+    private static volatile String serialFilter;
 
     private final FrameChannel ch;
     private final Codec codec;
@@ -122,8 +124,9 @@ public final class ChildMain {
         try {
             // a remote worker decodes through its controller's allow-list (see RemoteOptions)
             String filter = System.getProperty("procpool.serialFilter");
+            serialFilter = filter;
             codec = args[2].equals(JdkCodec.class.getName())
-                    ? (filter == null ? new JdkCodec() : new JdkCodec(java.io.ObjectInputFilter.Config.createFilter(filter)))
+                    ? (filter == null ? new JdkCodec() : new JdkCodec(dev.procpool.internal.AllowList.naming(filter)))
                     : (Codec) Class.forName(args[2]).getConstructor().newInstance();
         } catch (ReflectiveOperationException | ClassCastException e) {
             System.err.println("procpool worker: cannot create codec " + args[2] + ": " + e);
@@ -494,6 +497,34 @@ public final class ChildMain {
 
     private Object decode(byte[] payload) throws IOException, ClassNotFoundException {
         RemoteClassLoader remote = remoteClasses;
-        return codec.decode(new ByteArrayInputStream(payload), remote != null ? remote : ClassLoader.getSystemClassLoader());
+        String filter = serialFilter;
+        if (filter != null) {
+            dev.procpool.internal.AllowList.clear();
+        }
+        try {
+            return codec.decode(new ByteArrayInputStream(payload), remote != null ? remote : ClassLoader.getSystemClassLoader());
+        } catch (java.io.InvalidClassException e) {
+            String why = filter == null ? null : dev.procpool.internal.AllowList.explain(e, "this remote worker",
+                    "RemoteOptions.builder(...).allowClasses(\"%s\") on the controller", filter);
+            if (why == null) {
+                throw e;
+            }
+            java.io.InvalidClassException named = new java.io.InvalidClassException(why);
+            named.initCause(e);
+            throw named;
+        } catch (ClassNotFoundException e) {
+            if (remote != null) {
+                throw e; // the remote class loader's message says where it looked
+            }
+            if (filter != null) { // a remote worker whose controller turned remote class loading off
+                throw new ClassNotFoundException("class " + e.getMessage() + " is not on this worker-server's classpath ("
+                        + System.getProperty("java.class.path") + "); start the worker-server with --classpath YOUR_JARS"
+                        + " (WorkerServerOptions.builder().classpath), or leave RemoteOptions remoteClassLoading on", e);
+            }
+            // the controller runs under a class loader this JVM does not have (exec:java, an IDE, a fat jar)
+            throw new ClassNotFoundException("class " + e.getMessage() + " is not on this worker JVM's classpath ("
+                    + System.getProperty("java.class.path") + "); the controller loaded it from elsewhere: give the worker"
+                    + " the classpath of your classes with WorkerOptions.builder().classpath(...)", e);
+        }
     }
 }

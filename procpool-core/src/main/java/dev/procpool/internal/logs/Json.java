@@ -117,7 +117,9 @@ public final class Json {
         LogEvent.Source source;
         Level level;
         try {
-            source = LogEvent.Source.valueOf(f.getOrDefault("source", "log").toUpperCase(java.util.Locale.ROOT));
+            // "source": null counts as absent (a null-valued key is in the map, so no getOrDefault)
+            String src = f.get("source") == null ? "log" : f.get("source");
+            source = LogEvent.Source.valueOf(src.toUpperCase(java.util.Locale.ROOT));
             level = Level.valueOf(required(f, "level").toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new BadJsonException("bad source or level (" + f.get("source") + ", " + f.get("level") + ")");

@@ -317,15 +317,17 @@ public final class FrameChannel {
         if (in.remaining() >= n) {
             return;
         }
-        if (in.capacity() < n) {
-            ByteBuffer bigger = ByteBuffer.allocate(n);
-            bigger.put(in);
-            bigger.flip();
-            in = bigger;
-        }
         in.compact();
         try {
             while (in.position() < n) {
+                if (!in.hasRemaining()) {
+                    // grow as the bytes arrive, not to the length a header claims: a peer that
+                    // announces a huge frame and sends nothing costs no memory
+                    ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(n, Math.max(2L * in.capacity(), INITIAL)));
+                    in.flip();
+                    bigger.put(in);
+                    in = bigger;
+                }
                 int r = channel.read(in);
                 if (r < 0) {
                     if (in.position() == 0) {

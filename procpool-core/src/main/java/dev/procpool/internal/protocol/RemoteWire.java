@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -54,7 +53,7 @@ public final class RemoteWire {
 
     /** Compares proofs in constant time. */
     public static boolean same(byte[] a, byte[] b) {
-        return MessageDigest.isEqual(a, b);
+        return Handshake.sameSecret(a, b);
     }
 
     /** One frame as read off a stream. */

@@ -18,24 +18,26 @@ public final class NodeScripts {
 
     /**
      * Acknowledges and publishes, one script call per hundred results, pipelined. Each element:
-     * entry id, ttl ms, then the result's field/value pairs. Safe to repeat: an entry already
-     * acknowledged publishes nothing.
+     * entry id, ttl ms, the results stream to publish on, then the result's field/value pairs.
+     * Safe to repeat: an entry already acknowledged publishes nothing.
      */
     public static void ackAndPublish(Jedis j, RedisLink link, List<byte[][]> results) {
         if (results.isEmpty()) {
             return;
         }
-        List<byte[]> keys = List.of(link.tasksKey(), link.resultsKey());
         Pipeline p = j.pipelined();
         List<Response<Object>> replies = new ArrayList<>();
         for (int from = 0; from < results.size(); from += PER_CALL) {
+            List<byte[]> keys = new ArrayList<>();
+            keys.add(link.tasksKey());
             List<byte[]> args = new ArrayList<>();
             args.add(RedisLink.NODES_GROUP);
             for (byte[][] r : results.subList(from, Math.min(results.size(), from + PER_CALL))) {
+                keys.add(r[2]);
                 args.add(r[0]);
                 args.add(r[1]);
-                args.add(RedisLink.b(Integer.toString((r.length - 2) / 2)));
-                for (int k = 2; k < r.length; k++) {
+                args.add(RedisLink.b(Integer.toString((r.length - 3) / 2)));
+                for (int k = 3; k < r.length; k++) {
                     args.add(r[k]);
                 }
             }

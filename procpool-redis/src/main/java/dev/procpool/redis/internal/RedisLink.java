@@ -32,6 +32,10 @@ public final class RedisLink {
     public static final byte[] F_VALUE = b("value");
     public static final byte[] F_NODE = b("node");
     public static final byte[] F_DELIVERIES = b("deliveries");
+    /** The name of the controller that submitted a task: its results go to that controller's stream. */
+    public static final byte[] F_REPLY = b("reply");
+    /** The controller name whose results stream is the namespace's plain {@code results}. */
+    public static final String DEFAULT_CONTROLLER = "default";
 
     /** The consumer group of the nodes on the task stream, and of the controller on the result stream. */
     public static final byte[] NODES_GROUP = b("nodes");
@@ -43,18 +47,21 @@ public final class RedisLink {
      * entry was still pending: a task that two nodes ran (one was stalled, then resumed) gets one
      * result, from whichever acknowledged first. Trims results older than each task's TTL on the
      * way. One call per batch of results, not one per result.
-     * KEYS: tasks, results. ARGV: group, then per result: entry id, ttl ms, n, then n field/value pairs.
+     * KEYS: tasks, then the results stream of each result (its controller's). ARGV: group, then per
+     * result: entry id, ttl ms, n, then n field/value pairs.
      */
     static final String ACK_AND_PUBLISH = String.join("\n",
             "local t = redis.call('TIME')",
             "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
             "local i = 2",
             "local published = 0",
+            "local r = 1",
             "while i <= #ARGV do",
+            "  r = r + 1",
             "  local id, ttl, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])",
             "  if redis.call('XACK', KEYS[1], ARGV[1], id) == 1 then",
             "    redis.call('XDEL', KEYS[1], id)",
-            "    local args = {'XADD', KEYS[2], 'MINID', '~', tostring(math.max(now - ttl, 0)), '*'}",
+            "    local args = {'XADD', KEYS[r], 'MINID', '~', tostring(math.max(now - ttl, 0)), '*'}",
             "    for k = i + 3, i + 2 + 2 * n do args[#args + 1] = ARGV[k] end",
             "    redis.call(unpack(args))",
             "    published = published + 1",
@@ -82,7 +89,10 @@ public final class RedisLink {
 
     /**
      * XAUTOCLAIM plus each claimed entry's delivery count (which XAUTOCLAIM does not return), in
-     * one round trip. Returns {next cursor, {id, fields, deliveries}...}.
+     * one round trip. Returns {next cursor, {id, fields, deliveries}...}. Then removes from the
+     * group the consumers of nodes that are gone: none pending (their tasks were just claimed) and
+     * idle longer than the claim time; a live node that is removed by mistake is simply added again
+     * by its next read, so only dead ones stay away.
      * KEYS: tasks. ARGV: group, consumer, min idle ms, cursor, count.
      */
     static final String CLAIM = String.join("\n",
@@ -94,6 +104,14 @@ public final class RedisLink {
             "    out[#out + 1] = {e[1], e[2], p[1][4]}",
             "  end",
             "end",
+            "for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do",
+            "  local info = {}",
+            "  for k = 1, #c, 2 do info[c[k]] = c[k + 1] end",
+            "  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0",
+            "      and tonumber(info['idle']) > tonumber(ARGV[3]) then",
+            "    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])",
+            "  end",
+            "end",
             "return out");
 
     private final String display;
@@ -101,6 +119,7 @@ public final class RedisLink {
     private final DefaultJedisClientConfig config;
     private final byte[] tasksKey;
     private final byte[] resultsKey;
+    private final String prefix;
 
     /**
      * @param url {@code redis://[user[:password]@]host[:port][/db]}, or {@code rediss://} for TLS
@@ -158,6 +177,7 @@ public final class RedisLink {
         this.address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? Protocol.DEFAULT_PORT : uri.getPort());
         this.display = redact(url);
         String prefix = "procpool:{" + namespace + "}:";
+        this.prefix = prefix;
         this.tasksKey = b(prefix + "tasks");
         this.resultsKey = b(prefix + "results");
     }
@@ -195,6 +215,24 @@ public final class RedisLink {
 
     public byte[] tasksKey() {
         return tasksKey;
+    }
+
+    /**
+     * The results stream of the controller named {@code controller} (checked to be a valid name):
+     * the namespace's {@code results} for {@link #DEFAULT_CONTROLLER}, else {@code results:NAME}.
+     */
+    public byte[] resultsKey(String controller) {
+        checkControllerName(controller);
+        return controller.equals(DEFAULT_CONTROLLER) ? resultsKey : b(prefix + "results:" + controller);
+    }
+
+    /** A controller name: what may follow {@code results:} in a key. */
+    public static String checkControllerName(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("controller name must be 1 to 100 letters, digits, '.', '_' or '-': "
+                    + name);
+        }
+        return name;
     }
 
     public byte[] resultsKey() {

@@ -1,58 +1,62 @@
 package dev.procpool.redis.internal;
 
 import dev.procpool.JdkCodec;
+import dev.procpool.internal.AllowList;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InvalidClassException;
-import java.io.ObjectInputFilter;
 
 /**
- * Decodes what a node reads from Redis through an {@link ObjectInputFilter} allow-list: the bytes
- * come from whoever can write to the stream, so only classes the operator named may be built.
- * {@link JdkCodec#JdkCodec(ObjectInputFilter)} applies the filter to every object stream it opens
- * and to each lambda's capturing class before that class runs any code.
+ * Decodes what a node reads from Redis through an {@link java.io.ObjectInputFilter} allow-list:
+ * the bytes come from whoever can write to the stream, so only classes the operator named may be
+ * built. {@link JdkCodec#JdkCodec(java.io.ObjectInputFilter)} applies the filter to every object
+ * stream it opens and to each lambda's capturing class before that class runs any code. A refusal
+ * names the class and the option that admits it.
  *
  * <p>Why not the JVM-wide filter factory (JEP 415): it can be set only before the JVM's first
  * {@code ObjectInputStream}, which an application embedding a node may well have opened.
  */
 public final class TaskDecoder {
-    /** The class the filter last rejected on this thread, for the error message (the JDK's names none). */
-    private static final ThreadLocal<String> REJECTED = new ThreadLocal<>();
-
     private final String pattern;
     private final JdkCodec codec;
+    private final ClassLoader loader;
 
     /**
-     * @param allowPattern classes to allow, in {@link ObjectInputFilter.Config#createFilter} syntax;
-     *     everything else is rejected
+     * @param allowPattern classes to allow, in {@link java.io.ObjectInputFilter.Config#createFilter}
+     *     syntax; everything else is rejected
+     * @param loader where the tasks' classes are (the node's classpath)
      */
-    public TaskDecoder(String allowPattern) {
+    public TaskDecoder(String allowPattern, ClassLoader loader) {
         this.pattern = allowPattern + ";!*";
-        ObjectInputFilter patterns = ObjectInputFilter.Config.createFilter(pattern);
-        this.codec = new JdkCodec(info -> {
-            ObjectInputFilter.Status status = patterns.checkInput(info);
-            if (status == ObjectInputFilter.Status.REJECTED && info.serialClass() != null) {
-                REJECTED.set(info.serialClass().getName());
-            }
-            return status;
-        });
+        this.codec = new JdkCodec(AllowList.naming(pattern));
+        this.loader = loader;
+    }
+
+    /** A decoder over this class's own class loader. */
+    public TaskDecoder(String allowPattern) {
+        this(allowPattern, TaskDecoder.class.getClassLoader());
     }
 
     /** Decodes one value, rejecting any class outside the allow-list. */
     public Object decode(byte[] bytes) throws IOException, ClassNotFoundException {
+        AllowList.clear();
         try {
-            return codec.decode(new ByteArrayInputStream(bytes), TaskDecoder.class.getClassLoader());
+            return codec.decode(new ByteArrayInputStream(bytes), loader);
         } catch (InvalidClassException e) {
-            String rejected = REJECTED.get();
-            if (rejected == null) {
+            String why = AllowList.explain(e, "this Redis node",
+                    "procpool worker-server --redis ... --allow '%s' (RedisNodeOptions.builder().allowClasses)", pattern);
+            if (why == null) {
                 throw e;
             }
-            InvalidClassException named = new InvalidClassException(rejected,
-                    "not allowed by the node's class filter " + pattern);
+            InvalidClassException named = new InvalidClassException(why);
             named.initCause(e);
             throw named;
+        } catch (ClassNotFoundException e) {
+            throw new ClassNotFoundException("class " + e.getMessage() + " is not on this Redis node's classpath; start"
+                    + " the node with procpool worker-server --redis ... --classpath YOUR_JARS"
+                    + " (RedisNodeOptions.builder().classpath)", e);
         } finally {
-            REJECTED.remove();
+            AllowList.clear();
         }
     }
 }
