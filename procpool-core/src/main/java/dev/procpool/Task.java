@@ -1,11 +1,13 @@
 package dev.procpool;
 
 import java.io.Serializable;
+import java.util.concurrent.Callable;
 
 /**
- * A unit of work that can run in any kind of worker. It is {@link Serializable} so that it can
- * travel to a child JVM; a lambda assigned to this type is serializable as long as what it
- * captures is.
+ * A unit of work that can run in any kind of worker: a {@link Callable} that is also
+ * {@link Serializable}, so that it can travel to a child JVM; a lambda assigned to this type is
+ * serializable as long as what it captures is. Only a process or remote worker serializes it: a
+ * thread worker runs the object itself, so there a task may capture anything (a latch, a lock).
  *
  * <pre>{@code
  * int base = 40;
@@ -16,7 +18,7 @@ import java.io.Serializable;
  * @param <R> the result type; it must be serializable to come back from a process worker
  */
 @FunctionalInterface
-public interface Task<R> extends Serializable {
+public interface Task<R> extends Callable<R>, Serializable {
     /**
      * Runs the work. Runs on the worker's task thread; an interrupt means the caller asked the
      * worker to stop.
@@ -25,5 +27,6 @@ public interface Task<R> extends Serializable {
      * @throws Exception any failure; it reaches the caller with its class, message, worker-side
      *     stack trace and cause chain
      */
+    @Override
     R call() throws Exception;
 }

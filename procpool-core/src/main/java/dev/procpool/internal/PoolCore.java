@@ -3,7 +3,7 @@ package dev.procpool.internal;
 import dev.procpool.PoolOptions;
 import dev.procpool.PoolStats;
 import dev.procpool.ProcpoolException;
-import dev.procpool.TaskFailedException;
+import dev.procpool.FailureContext;
 import dev.procpool.TaskState;
 import dev.procpool.TaskTimeoutException;
 import dev.procpool.WorkerDiedException;
@@ -184,9 +184,9 @@ final class PoolCore {
             if (end == TaskState.SUCCEEDED) {
                 @SuppressWarnings("unchecked")
                 R r = (R) value;
-                t.future.complete(r);
+                t.future.settle(r);
             } else {
-                t.future.completeExceptionally(error);
+                t.future.settleExceptionally(error);
             }
         });
         changed.signalAll();
@@ -428,8 +428,11 @@ final class PoolCore {
         running--;
         w.tasksDone++;
         w.served(t, now);
-        if (t.stolen && !t.state.isTerminal() && r.kind() == Frames.ERR_CANCELLED) {
-            t.stolen = false; // it never ran there: it goes to a worker that is free
+        if (!t.state.isTerminal() && r.kind() == Frames.ERR_CANCELLED) {
+            // answered "cancelled before it ran" without the task being cancelled: recalled for a
+            // free worker, or its worker was stopped (a timeout or cancel of the task ahead of it).
+            // It never ran there, so it goes back without costing an attempt.
+            t.stolen = false;
             t.attempts--;
             requeueFrontLocked(t);
             return;
@@ -441,11 +444,10 @@ final class PoolCore {
         if (!t.state.isTerminal()) {
             if (r.error() == null) {
                 endLocked(t, TaskState.SUCCEEDED, r.value(), null, actions);
-            } else if (r.kind() == Frames.ERR_CANCELLED) {
-                endLocked(t, TaskState.CANCELLED, null, new CancellationException("task " + t.id + " was cancelled"),
-                        actions);
             } else {
-                endLocked(t, TaskState.FAILED, null, new TaskFailedException(w.name(), w.pid(), r.error()), actions);
+                // the task's own exception is the failure; where it ran rides along, suppressed
+                endLocked(t, TaskState.FAILED, null, FailureContext.attach(r.error(),
+                        new FailureContext(t.id, w.name(), w.pid(), t.attempts)), actions);
             }
         }
     }

@@ -23,7 +23,7 @@ final class PoolTask<R> implements TaskHandle<R> {
     final TaskOptions<? super R> options;
     final long batchId;
     final int index;
-    final CompletableFuture<R> future = new CompletableFuture<>();
+    final TaskFuture<R> future = new TaskFuture<>(this);
     volatile TaskState state = TaskState.QUEUED;
     volatile int attempts;
     /** The slot it was sent to, while it is there. */
@@ -81,7 +81,7 @@ final class PoolTask<R> implements TaskHandle<R> {
 
     @Override
     public boolean cancel() {
-        return PoolImpl.cancel(pool, this);
+        return PoolImpl.cancel(pool, this, PoolImpl.CancelMode.INTERRUPT_THEN_STOP);
     }
 
     @Override

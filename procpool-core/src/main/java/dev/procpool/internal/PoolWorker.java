@@ -110,7 +110,7 @@ final class PoolWorker implements Engine.Listener {
         Engine e;
         try {
             e = type == WorkerType.THREAD
-                    ? new ThreadEngine(name(), workerOptions.codec(), Integer.toString(index), this)
+                    ? new ThreadEngine(name(), Integer.toString(index), this)
                     : type == WorkerType.REMOTE
                     ? new RemoteEngine(name(), BaseWorker.IDS.incrementAndGet(), workerOptions, pool.loader, this)
                     : new ProcessEngine(name(), BaseWorker.IDS.incrementAndGet(), 1, workerOptions, pool.loader, this);
