@@ -53,12 +53,20 @@ public final class WorkerGroup<R> implements AutoCloseable {
         Objects.requireNonNull(worker, "worker");
         workers.add(worker);
         worker.future().whenComplete((value, error) -> results.add(new TaggedResult<>(worker.name(), worker,
-                error == null ? value : null, error == null ? null : unwrap(error))));
+                error == null ? value : null, error == null ? null : failure(worker, error))));
         return worker;
     }
 
-    private static RuntimeException unwrap(Throwable t) {
+    /**
+     * A result's failure as {@link TaggedResult#get()} throws it: a task that threw as a
+     * {@link TaskFailedException} whose cause is its own exception (as {@link Worker#result()}
+     * does), procpool's own outcomes as they are.
+     */
+    private static RuntimeException failure(Worker<?> worker, Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (worker.state() == WorkerState.FAILED) {
+            return new TaskFailedException(worker.name(), worker.pid(), cause);
+        }
         return cause instanceof RuntimeException r ? r : new ProcpoolException(cause.toString(), cause);
     }
 

@@ -186,7 +186,7 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
                 LOG.warn("worker {} answered call {} that it was not given, or twice; ignored", name, callId);
                 return;
             }
-            if (err != null && stopLevel > 0) {
+            if (err != null && stopLevel > 0 && !oneShot()) {
                 // one user action, one exception: whether the stop was gentle (the worker answered
                 // "cancelled" or the interrupted call threw) or escalated to a signal (no answer),
                 // a call the stop left without a value ends with WorkerTerminatedException
