@@ -54,6 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class ExecutorServiceContract {
     private Pool shared;
     private ExecutorService e;
+    /** One directory for the class: the shared pool's tasks may still write in it after a case ends. */
     @TempDir
     Path dir;
 

@@ -75,7 +75,7 @@ final class Probes {
     record Blocker(String started, String release) implements Callable<String>, Serializable {
         @Override
         public String call() throws Exception {
-            Files.writeString(Path.of(started), Long.toString(ProcessHandle.current().pid()));
+            writeAtomically(started, Long.toString(ProcessHandle.current().pid()));
             try {
                 long deadline = System.nanoTime() + 120_000_000_000L;
                 while (!Files.exists(Path.of(release))) {
@@ -90,6 +90,13 @@ final class Probes {
                 throw e;
             }
         }
+    }
+
+    /** Writes a file that appears whole: a reader never sees it created but still empty. */
+    static void writeAtomically(String path, String content) throws IOException {
+        Path tmp = Path.of(path + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, Path.of(path), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** A file name under {@code dir}. */

@@ -477,7 +477,13 @@ final class PoolCore {
             if (!w.inflight.isEmpty()) {
                 PoolTask<?> first = w.inflight.pollFirst();
                 running--;
-                if (!first.state.isTerminal()) {
+                if (!first.state.isTerminal() && neverAcknowledgedLocked(first, w, info)) {
+                    // declared dead (heartbeats unanswered) before it ever read the task: it never
+                    // started there, so it goes elsewhere without costing an attempt
+                    first.attempts--;
+                    first.unacknowledgedResends++;
+                    requeueFrontLocked(first);
+                } else if (!first.state.isTerminal()) {
                     RuntimeException death = was == SlotState.STOPPING && state.isShutdown()
                             ? new CancellationException("the pool was shut down now")
                             : new WorkerDiedException(w.name(), w.pid(), info.how(), info.exitCode(), info.signal(),
@@ -510,6 +516,24 @@ final class PoolCore {
             lock.unlock();
         }
         run(actions);
+    }
+
+    /**
+     * How many times a task may go back to the queue unacknowledged: a task that freezes its JVM
+     * before the next heartbeat could otherwise freeze every worker in turn.
+     */
+    static final int MAX_UNACKNOWLEDGED_RESENDS = 3;
+
+    /**
+     * Whether the first task of a worker that procpool declared dead (it stopped answering
+     * heartbeats: stopped with SIGSTOP, frozen, or cut off) was never read by it. The worker
+     * reads its input in order, so a heartbeat answered for a ping sent after the task proves it
+     * read the task; without one, the task never started there. Not for workers that died any
+     * other way: a task that makes its worker exit must not travel from worker to worker.
+     */
+    private boolean neverAcknowledgedLocked(PoolTask<?> t, PoolWorker w, ExitInfo info) {
+        return info.unresponsive() && t.unacknowledgedResends < MAX_UNACKNOWLEDGED_RESENDS
+                && !w.acknowledgedRead(t.sentAt);
     }
 
     /** Puts a slot's in-flight tasks back at the front of the queue, in order, without costing an attempt. */

@@ -33,6 +33,8 @@ final class PoolTask<R> implements TaskHandle<R> {
     /** Asked back from a busy worker (a RECALL is on its way); requeued if it never ran there. */
     boolean stolen;
     volatile ScheduledFuture<?> timeout;
+    /** Times it went back to the queue because its worker was declared dead before it acknowledged it. */
+    int unacknowledgedResends;
 
     PoolTask(PoolCore pool, long id, Task<R> task, Object encoded, TaskOptions<? super R> options, long batchId,
             int index) {

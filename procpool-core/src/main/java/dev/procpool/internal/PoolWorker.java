@@ -51,6 +51,12 @@ final class PoolWorker implements Engine.Listener {
     long serviceSamples;
     long idleSince = System.nanoTime();
     WorkerStartException startFailure;
+    /**
+     * The latest heartbeat the worker answered, as the time its ping left ({@code nanoTime}); the
+     * worker has read every task sent before it. Meaningful once {@link #readAnyPing} is set.
+     */
+    private volatile long readPingNanos;
+    private volatile boolean readAnyPing;
     /** Responses read and not yet handled; confined to the worker's I/O thread. */
     private final List<Response> responses = new ArrayList<>();
 
@@ -211,6 +217,24 @@ final class PoolWorker implements Engine.Listener {
             }
         }
         deferred.clear();
+    }
+
+    @Override
+    public void readUpTo(Engine e, long pingSentNanos) {
+        if (!readAnyPing || pingSentNanos - readPingNanos > 0) {
+            readPingNanos = pingSentNanos;
+            readAnyPing = true;
+        }
+    }
+
+    /**
+     * Whether the worker acknowledged having read a task sent at {@code sentNanos}: it answered a
+     * heartbeat whose ping left after the task. A task is put on the wire after it is marked sent,
+     * so a ping that left later than that mark may still have preceded it: then the task counts as
+     * read (possibly started), the safe side.
+     */
+    boolean acknowledgedRead(long sentNanos) {
+        return readAnyPing && readPingNanos - sentNanos > 0;
     }
 
     @Override

@@ -453,7 +453,7 @@ final class ProcessEngine extends ChannelEngine {
         }
         heartbeat = Controller.get().timer().scheduleWithFixedDelay(() -> {
             if (System.nanoTime() - lastReceived > timeout) {
-                fail("unresponsive: sent nothing for " + options.heartbeatTimeout()
+                fail(ExitInfo.UNRESPONSIVE + "sent nothing for " + options.heartbeatTimeout()
                         + " (stopped, hung in the JVM, or starved); killed by procpool", null);
                 kill();
                 heartbeat.cancel(false);

@@ -315,7 +315,7 @@ final class RemoteEngine extends ChannelEngine {
         }
         heartbeat = Controller.get().timer().scheduleWithFixedDelay(() -> {
             if (System.nanoTime() - lastReceived > timeout) {
-                fail("unresponsive: sent nothing for " + options.heartbeatTimeout() + " (the worker or " + where
+                fail(ExitInfo.UNRESPONSIVE + "sent nothing for " + options.heartbeatTimeout() + " (the worker or " + where
                         + " stopped, hung, or the network is down); connection closed by procpool", null);
                 channel.trySend(Frames.R_SIGNAL, 9);
                 heartbeat.cancel(false);
