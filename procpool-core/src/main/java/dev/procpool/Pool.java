@@ -77,6 +77,15 @@ public interface Pool extends AutoCloseable {
     <R> TaskHandle<R> submit(Task<R> task);
 
     /**
+     * Submits a plain {@link java.util.concurrent.Callable} with default options: on a pool of
+     * thread workers whatever it captures; a pool with process or remote workers refuses one that
+     * cannot be serialized with a {@link TaskNotSerializableException} naming its class.
+     */
+    default <R> TaskHandle<R> submit(java.util.concurrent.Callable<R> task) {
+        return submit(Task.of(task));
+    }
+
+    /**
      * Submits a task.
      *
      * @throws TaskNotSerializableException if the task cannot be serialized (nothing is queued)

@@ -29,4 +29,19 @@ public interface Task<R> extends Callable<R>, Serializable {
      */
     @Override
     R call() throws Exception;
+
+    /**
+     * A plain {@link Callable} as a task, for code that has one (a thread worker runs it as it is;
+     * a process worker only if it is serializable, refused at submit naming its class otherwise).
+     * A task is returned as it is.
+     *
+     * <pre>{@code
+     * Callable<Object> plain = () -> latch.await(1, TimeUnit.SECONDS);   // captures a CountDownLatch
+     * pool.submit(Task.of(plain));                                        // fine on a pool of threads
+     * }</pre>
+     */
+    static <R> Task<R> of(Callable<R> callable) {
+        java.util.Objects.requireNonNull(callable, "callable");
+        return callable instanceof Task<R> task ? task : new dev.procpool.internal.CallableTask<>(callable);
+    }
 }

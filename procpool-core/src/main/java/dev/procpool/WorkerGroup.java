@@ -48,6 +48,12 @@ public final class WorkerGroup<R> implements AutoCloseable {
         return add(Workers.start(type, task, options));
     }
 
+    /** Starts a one-shot worker running a plain Callable ({@link Workers#start(WorkerType, java.util.concurrent.Callable, WorkerOptions)}) and adds it. */
+    public Worker<R> start(WorkerType type, java.util.concurrent.Callable<R> task, WorkerOptions options)
+            throws WorkerStartException {
+        return add(Workers.start(type, task, options));
+    }
+
     /** Adds a worker started elsewhere; its outcome will be queued when it ends. */
     public Worker<R> add(Worker<R> worker) {
         Objects.requireNonNull(worker, "worker");

@@ -358,4 +358,31 @@ class WorkerKindsContractTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(WorkerType.class)
+    void plainCallablesRunOnThreadsAndAreNamedWhereTheyCannotCross(WorkerType type) throws Exception {
+        java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
+        Callable<Object> plain = () -> {
+            latch.countDown();
+            return new Object(); // neither the latch nor the result could be serialized
+        };
+        try (Pool pool = onePool(type)) {
+            if (type == WorkerType.THREAD) {
+                assertThat(pool.submit(plain).future().get(60, TimeUnit.SECONDS)).isNotNull();
+                assertThat(latch.getCount()).isZero();
+                Worker<Object> w = Workers.start(type, plain, quiet);
+                assertThat(w.await(Deadlines.LONG)).isTrue();
+                assertThat(w.result()).isNotNull();
+            } else {
+                assertThatThrownBy(() -> pool.submit(plain))
+                        .isInstanceOf(dev.procpool.TaskNotSerializableException.class)
+                        .hasMessageContaining(WorkerKindsContractTest.class.getName()) // the lambda's class
+                        .hasMessageContaining("process worker");
+                assertThatThrownBy(() -> Workers.start(type, plain, quiet))
+                        .isInstanceOf(dev.procpool.TaskNotSerializableException.class)
+                        .hasMessageContaining(WorkerKindsContractTest.class.getName());
+            }
+        }
+    }
 }

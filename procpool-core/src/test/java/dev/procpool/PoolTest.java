@@ -698,6 +698,7 @@ class PoolTest {
     @Test
     void closeIsGracefulWithABoundedWait() throws Exception {
         Pool pool = Pool.create(options(1).closeTimeout(Duration.ofMillis(300)).build());
+        get(pool.submit(() -> 0)); // the worker is up: a JVM start on a loaded machine can take longer than the wait
         TaskHandle<Integer> quick = pool.submit(() -> 5);
         TaskHandle<String> endless = pool.submit(Misbehave.spinIgnoringInterrupts());
 

@@ -138,10 +138,20 @@ abstract class AbstractPool implements Pool {
                 handles.add(submit(t));
             }
         } catch (RuntimeException e) {
-            handles.forEach(TaskHandle::cancel);
+            cancelAll(handles);
             throw e;
         }
         return handles;
+    }
+
+    /**
+     * Cancels from the last to the first: the later ones are the ones still waiting, and they must
+     * be withdrawn before an earlier one's interrupt frees a worker that would take them.
+     */
+    private static <R> void cancelAll(List<TaskHandle<R>> handles) {
+        for (int i = handles.size() - 1; i >= 0; i--) {
+            handles.get(i).cancel();
+        }
     }
 
     @Override
@@ -156,7 +166,7 @@ abstract class AbstractPool implements Pool {
                 }
             }
         } catch (InterruptedException e) {
-            handles.forEach(TaskHandle::cancel); // the caller gave up: nothing of it runs on
+            cancelAll(handles); // the caller gave up: nothing of it runs on
             throw e;
         }
         return handles;
@@ -191,9 +201,7 @@ abstract class AbstractPool implements Pool {
             }
             throw new ExecutionException("no task succeeded; the last failure is the cause", last);
         } finally {
-            for (TaskHandle<R> h : handles) {
-                h.cancel();
-            }
+            cancelAll(handles);
         }
     }
 

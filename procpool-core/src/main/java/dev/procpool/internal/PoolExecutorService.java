@@ -65,7 +65,7 @@ final class PoolExecutorService implements ExecutorService {
 
     /** The class a user would recognize: the wrapped Runnable's or Callable's, not the wrapper's. */
     static String describe(Object task) {
-        Object shown = task instanceof Wrapped<?> w ? w.wrapped() : task;
+        Object shown = task instanceof Wrapped<?> w ? w.wrapped() : task instanceof CallableTask<?> c ? c.callable() : task;
         return shown == null ? "null" : shown.getClass().getName();
     }
 
@@ -143,9 +143,13 @@ final class PoolExecutorService implements ExecutorService {
         return futures;
     }
 
+    /**
+     * Cancels from the last to the first: the later ones are the ones still waiting, and they must
+     * be withdrawn before an earlier one's interrupt frees a worker that would take them.
+     */
     private static <T> void cancelAll(List<Future<T>> futures) {
-        for (Future<T> f : futures) {
-            f.cancel(true);
+        for (int i = futures.size() - 1; i >= 0; i--) {
+            futures.get(i).cancel(true);
         }
     }
 
