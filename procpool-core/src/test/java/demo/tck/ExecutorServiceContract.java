@@ -54,9 +54,12 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class ExecutorServiceContract {
     private Pool shared;
     private ExecutorService e;
-    /** One directory for the class: the shared pool's tasks may still write in it after a case ends. */
+    /**
+     * One directory for the class, removed after the shared pool is closed: a task of a case may
+     * still write in it (a cancelled one noting its interrupt) after the case ended.
+     */
     @TempDir
-    Path dir;
+    static Path dir;
 
     /** The kinds of workers of the pools under test, in the order slots take them. */
     abstract WorkerType[] kinds();

@@ -34,7 +34,9 @@ final class TaskFuture<R> extends CompletableFuture<R> {
      * pool's grace); on a process or remote worker the worker is stopped and replaced. Without it,
      * a running task runs to its end and its outcome is dropped.
      *
-     * @return whether the task was cancelled by this call (false if it had already ended)
+     * @return whether the task is cancelled now: true if this call or an earlier one cancelled
+     *     it (as {@code CompletableFuture} answers, unlike {@code FutureTask}, whose second cancel
+     *     returns false); false if it had already ended otherwise
      */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
