@@ -53,7 +53,10 @@ public interface PersistentWorker<A, R> extends Worker<Long> {
      *     further call can come (input ended, or the worker is terminal)
      * @throws TaskFailedException if the function threw for that call
      * @throws WorkerDiedException if the worker died before answering that call
-     * @throws WorkerTerminatedException if the worker was stopped before answering that call
+     * @throws WorkerTerminatedException if the worker was stopped ({@code terminate}, {@code kill},
+     *     {@code close}) before that call produced a value: the one type for every call a stop
+     *     left unanswered, whether the stop was gentle or escalated to a signal (its cause, if
+     *     any, is what the worker reported for the call, e.g. the interrupted call's exception)
      * @throws InterruptedException if interrupted while waiting
      */
     R nextResult(Duration timeout) throws TimeoutException, InterruptedException;

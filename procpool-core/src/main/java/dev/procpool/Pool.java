@@ -25,6 +25,33 @@ import java.util.concurrent.TimeoutException;
  * }
  * }</pre>
  *
+ * <p>Exceptions, one rule for every path ({@link TaskHandle#future()}, {@link Worker#future()},
+ * {@link #invokeAny}, the {@link #asExecutorService()} view, batches and callbacks): when a task
+ * throws, the failure is <em>the task's own exception</em> — the cause of the
+ * {@link ExecutionException} or {@link java.util.concurrent.CompletionException} a caller sees —
+ * of its own class when it can travel back from a process, a {@link RemoteThrowable} standing in
+ * for it when it cannot, with the worker-side stack trace either way. procpool's context (task id,
+ * worker name, pid, attempt) rides along as a suppressed {@link FailureContext}, so it changes no
+ * type a caller catches. Calls that return a value instead of a future and so cannot throw the
+ * task's checked exceptions ({@link #map}, {@link Worker#result()},
+ * {@link PersistentWorker#nextResult}) throw {@link TaskFailedException} whose cause is that same
+ * exception. Outcomes that are procpool's own are its own types: {@link WorkerDiedException},
+ * {@link TaskTimeoutException}, {@link java.util.concurrent.CancellationException} (a cancelled
+ * task; on a {@code Future}, thrown by {@code get} itself).
+ *
+ * <pre>{@code
+ * try {
+ *     pool.submit(() -> Integer.parseInt(text)).future().get();
+ * } catch (ExecutionException e) {
+ *     if (e.getCause() instanceof NumberFormatException bad) { ... }   // as with any ExecutorService
+ * }
+ * }</pre>
+ *
+ * <p>Tasks: a pool of {@link WorkerType#THREAD} workers runs each task object itself, with no
+ * serialization and no copy, so a task may capture anything. A pool that has process or remote
+ * workers serializes every task at submit (it may go to any worker), and refuses one that cannot
+ * be with a {@link TaskNotSerializableException} naming the class.
+ *
  * <p>Threading: every method may be called from any thread. Futures complete on procpool I/O
  * threads; callbacks run per {@link CallbackMode}. Shutdown follows {@link ExecutorService}:
  * {@link #shutdown()} finishes what was submitted, {@link #shutdownNow()} returns what never
@@ -48,6 +75,15 @@ public interface Pool extends AutoCloseable {
 
     /** Submits a task with default options. */
     <R> TaskHandle<R> submit(Task<R> task);
+
+    /**
+     * Submits a plain {@link java.util.concurrent.Callable} with default options: on a pool of
+     * thread workers whatever it captures; a pool with process or remote workers refuses one that
+     * cannot be serialized with a {@link TaskNotSerializableException} naming its class.
+     */
+    default <R> TaskHandle<R> submit(java.util.concurrent.Callable<R> task) {
+        return submit(Task.of(task));
+    }
 
     /**
      * Submits a task.
@@ -107,9 +143,30 @@ public interface Pool extends AutoCloseable {
             throws InterruptedException, ExecutionException, TimeoutException;
 
     /**
-     * This pool as an {@link ExecutorService}, for code written against that interface. Its
-     * {@code Runnable}s and {@code Callable}s must be {@link java.io.Serializable} when the pool
-     * has process workers; shutting it down shuts the pool down.
+     * This pool as an {@link ExecutorService}, for code written against that interface; it keeps
+     * that interface's contract on every kind of worker. Its futures are the tasks'
+     * {@link TaskHandle#future()}s: {@code cancel(false)} keeps a queued task from ever running
+     * and lets a running one finish (its outcome dropped); {@code cancel(true)} also interrupts a
+     * running task on a thread worker and stops (and replaces) a process or remote worker running
+     * it. An interrupted or timed-out {@code invokeAll} cancels every unfinished task;
+     * {@code invokeAny} cancels the rest once one succeeds. {@code shutdownNow} returns the tasks
+     * that never started (a {@code Runnable} given to it as itself) and stops the running ones;
+     * shutting the view down shuts the pool down.
+     *
+     * <p>Where it differs from a thread pool, because a task may cross to another process:
+     * <ul>
+     * <li>On a pool with process or remote workers, a {@code Runnable} or {@code Callable} must be
+     * {@link java.io.Serializable}; one that is not is refused at the call with a
+     * {@link java.util.concurrent.RejectedExecutionException} whose cause is the
+     * {@link TaskNotSerializableException} naming the class. So
+     * {@code CompletableFuture.supplyAsync(s, view)} works on a pool of thread workers only (the
+     * {@code CompletableFuture} machinery it submits cannot leave this JVM); elsewhere use
+     * {@code pool.submit(task).future()}, which is a {@code CompletableFuture} already.</li>
+     * <li>A process worker runs a copy: side effects on objects the task captured stay in that
+     * process, and {@code submit(runnable, result)} returns a copy of {@code result}.</li>
+     * <li>A failure of a task given to {@code execute} is logged (there is no thread whose
+     * uncaught-exception handler could see it).</li>
+     * </ul>
      */
     ExecutorService asExecutorService();
 

@@ -12,9 +12,13 @@ import java.util.concurrent.CompletableFuture;
  * int answer = h.future().get(30, TimeUnit.SECONDS);
  * }</pre>
  *
- * <p>The future completes exactly once: with the value, or exceptionally with
- * {@link TaskFailedException} (the task threw), {@link WorkerDiedException} (its worker died under
- * it), {@link TaskTimeoutException} or {@link java.util.concurrent.CancellationException}.
+ * <p>The future completes exactly once: with the value, or exceptionally with the task's own
+ * exception (it threw; see {@link Pool}, "Exceptions"), {@link WorkerDiedException} (its worker
+ * died under it), {@link TaskTimeoutException} or
+ * {@link java.util.concurrent.CancellationException}. Whoever completes it first decides:
+ * cancelling the future ({@code cancel(mayInterruptIfRunning)}, as {@link Pool#asExecutorService()}
+ * describes) cancels the task, and so does completing it yourself (e.g. {@code orTimeout}); its
+ * {@code obtrude*} methods are refused.
  * Dependent actions of the future run on a procpool I/O thread: use the {@code *Async} variants for
  * anything slow.
  *

@@ -67,7 +67,12 @@ public final class TaskOptions<R> {
         return retriesOnTimeout;
     }
 
-    /** How many times a task whose worker died under it is run again before it fails. */
+    /**
+     * How many times a task whose worker died under it is run again before it fails. A task that
+     * never started does not count: one still queued in a worker that died or was stopped, and
+     * one whose worker was declared dead (heartbeats unanswered, e.g. stopped with SIGSTOP)
+     * before it acknowledged reading it, goes to another worker whatever this says.
+     */
     public int retriesOnWorkerDeath() {
         return retriesOnWorkerDeath;
     }

@@ -130,9 +130,11 @@ public interface Worker<R> extends AutoCloseable {
     Optional<WorkerExit> exit();
 
     /**
-     * A future completed with {@link #result()}'s value, or exceptionally with what
-     * {@link #result()} would throw, when the worker reaches a terminal state. Completion
-     * callbacks run on a procpool thread; keep them short.
+     * A future completed with {@link #result()}'s value when the worker reaches a terminal
+     * state; if the task threw, exceptionally with the task's own exception (the rule of
+     * {@link Pool}, "Exceptions": where it ran is a suppressed {@link FailureContext}), otherwise
+     * with what {@link #result()} would throw. Completion callbacks run on a procpool thread;
+     * keep them short.
      */
     CompletableFuture<R> future();
 

@@ -48,17 +48,31 @@ public final class WorkerGroup<R> implements AutoCloseable {
         return add(Workers.start(type, task, options));
     }
 
+    /** Starts a one-shot worker running a plain Callable ({@link Workers#start(WorkerType, java.util.concurrent.Callable, WorkerOptions)}) and adds it. */
+    public Worker<R> start(WorkerType type, java.util.concurrent.Callable<R> task, WorkerOptions options)
+            throws WorkerStartException {
+        return add(Workers.start(type, task, options));
+    }
+
     /** Adds a worker started elsewhere; its outcome will be queued when it ends. */
     public Worker<R> add(Worker<R> worker) {
         Objects.requireNonNull(worker, "worker");
         workers.add(worker);
         worker.future().whenComplete((value, error) -> results.add(new TaggedResult<>(worker.name(), worker,
-                error == null ? value : null, error == null ? null : unwrap(error))));
+                error == null ? value : null, error == null ? null : failure(worker, error))));
         return worker;
     }
 
-    private static RuntimeException unwrap(Throwable t) {
+    /**
+     * A result's failure as {@link TaggedResult#get()} throws it: a task that threw as a
+     * {@link TaskFailedException} whose cause is its own exception (as {@link Worker#result()}
+     * does), procpool's own outcomes as they are.
+     */
+    private static RuntimeException failure(Worker<?> worker, Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (worker.state() == WorkerState.FAILED) {
+            return new TaskFailedException(worker.name(), worker.pid(), cause);
+        }
         return cause instanceof RuntimeException r ? r : new ProcpoolException(cause.toString(), cause);
     }
 

@@ -43,6 +43,23 @@ public final class Workers {
         return OneShotWorker.start(type, task, options);
     }
 
+    /** Starts a one-shot worker running a plain Callable, with default options. */
+    public static <R> Worker<R> start(WorkerType type, java.util.concurrent.Callable<R> task)
+            throws WorkerStartException {
+        return start(type, task, WorkerOptions.defaults());
+    }
+
+    /**
+     * Starts a one-shot worker running a plain {@link java.util.concurrent.Callable}: a THREAD
+     * worker runs it whatever it captures; a process or remote worker needs it serializable.
+     *
+     * @throws TaskNotSerializableException if it must cross to a process and cannot (nothing is started)
+     */
+    public static <R> Worker<R> start(WorkerType type, java.util.concurrent.Callable<R> task, WorkerOptions options)
+            throws WorkerStartException {
+        return start(type, Task.of(task), options);
+    }
+
     /** Starts a persistent worker with default options. */
     public static <A, R> PersistentWorker<A, R> persistent(WorkerType type, TaskFunction<A, R> function)
             throws WorkerStartException {

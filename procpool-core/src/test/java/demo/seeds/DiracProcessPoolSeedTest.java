@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.FailureContext;
 import dev.procpool.CallbackMode;
 import dev.procpool.OutputHandler;
 import dev.procpool.Pool;
 import dev.procpool.PoolOptions;
 import dev.procpool.RejectionPolicy;
 import dev.procpool.Task;
-import dev.procpool.TaskFailedException;
 import dev.procpool.TaskHandle;
 import dev.procpool.TaskOptions;
 import dev.procpool.TaskRejectedException;
@@ -287,12 +287,12 @@ class DiracProcessPoolSeedTest {
         try (Pool pool = Pool.create(PoolOptions.builder()
                 .maxWorkers(1)
                 .onResult((task, result) -> events.add("pool callback " + result))
-                .onError((task, error) -> events.add("pool exceptionCallback " + error.getCause().getClass().getName()))
+                .onError((task, error) -> events.add("pool exceptionCallback " + error.getClass().getName()))
                 .workerOptions(QUIET)
                 .build())) {
             TaskOptions<Integer> withCallbacks = TaskOptions.<Integer>builder()
                     .onResult(result -> events.add("task callback " + result))
-                    .onError(error -> events.add("task exceptionCallback " + error.getCause().getMessage()))
+                    .onError(error -> events.add("task exceptionCallback " + error.getMessage()))
                     .build();
 
             pool.submit(() -> add(2, 3), withCallbacks);
@@ -322,10 +322,11 @@ class DiracProcessPoolSeedTest {
         try (Pool pool = Pool.create(PoolOptions.builder().workerOptions(QUIET).build())) {
             TaskHandle<Integer> failing = pool.submit(() -> divide(1, 0));
             Throwable error = failing.future().handle((value, e) -> e).get(WAIT, TimeUnit.SECONDS);
-            // S_ERROR + {"Exception": {"Value": name, "Exc_info": info}}: a TaskFailedException whose
-            // cause is the worker's exception, with its class, message and stack trace
-            assertThat(error).isInstanceOf(TaskFailedException.class);
-            Throwable excInfo = error.getCause();
+            // S_ERROR + {"Exception": {"Value": name, "Exc_info": info}}: the worker's exception
+            // itself, with its class, message and worker-side stack trace; where it ran (worker,
+            // pid, task id) rides along as a suppressed FailureContext
+            Throwable excInfo = error;
+            assertThat(FailureContext.of(excInfo)).isPresent();
             assertThat(excInfo.getClass().getName()).isEqualTo("java.lang.ArithmeticException");
             assertThat(excInfo.getMessage()).isEqualTo("/ by zero");
             assertThat(excInfo.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals("divide"));

@@ -121,8 +121,9 @@ class WorkerBehaviourTest {
                 assertThat(f.getClassName()).startsWith(WorkerBehaviourTest.class.getName()));
         assertThatThrownBy(w::result).isInstanceOf(TaskFailedException.class).hasCause(error)
                 .hasMessageContaining("outer");
-        assertThatThrownBy(() -> w.future().get()).isInstanceOf(ExecutionException.class)
-                .hasCauseInstanceOf(TaskFailedException.class);
+        // a future's failure is the task's own exception, with where it ran suppressed beside it
+        assertThatThrownBy(() -> w.future().get()).isInstanceOf(ExecutionException.class).cause().isSameAs(error);
+        assertThat(FailureContext.of(error)).get().extracting(FailureContext::workerName).isEqualTo(w.name());
     }
 
     @ParameterizedTest
@@ -151,7 +152,7 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(WorkerType.class)
+    @EnumSource(names = {"PROCESS", "REMOTE"}) // a thread takes anything: see threadWorkersTakeObjectsByReference
     void unserializableTaskIsRefusedAtSubmitNamingTheClass(WorkerType type) {
         Misbehave.Opaque opaque = new Misbehave.Opaque();
         int before = LeakCheck.liveDescendants().size();
@@ -165,7 +166,7 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(WorkerType.class)
+    @EnumSource(names = {"PROCESS", "REMOTE"}) // a thread takes anything: see threadWorkersTakeObjectsByReference
     void unserializableResultFailsThatCallAndTheWorkerGoesOn(WorkerType type) throws Exception {
         try (PersistentWorker<Integer, Object> w = Workers.persistent(type,
                 (Integer x) -> x == 1 ? new Misbehave.Opaque() : x, quiet)) {
@@ -182,7 +183,7 @@ class WorkerBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(WorkerType.class)
+    @EnumSource(names = {"PROCESS", "REMOTE"}) // a thread takes anything: see threadWorkersTakeObjectsByReference
     void unserializableArgumentIsRefusedAtEnqueue(WorkerType type) throws Exception {
         try (PersistentWorker<Object, String> w = Workers.persistent(type, (Object x) -> "ok", quiet)) {
             assertThatThrownBy(() -> w.enqueue(new Misbehave.ExplodesWhenWritten()))
@@ -191,6 +192,20 @@ class WorkerBehaviourTest {
             assertThat(w.pending()).isZero();
             w.enqueue("fine");
             assertThat(w.nextResult(Deadlines.LONG)).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void threadWorkersTakeObjectsByReference() throws Exception {
+        // nothing crosses a process boundary: no serialization, no copy, anything may be captured
+        Misbehave.Opaque opaque = new Misbehave.Opaque();
+        Worker<Object> one = Workers.start(WorkerType.THREAD, () -> opaque, quiet);
+        assertThat(one.await(Deadlines.LONG)).isTrue();
+        assertThat(one.result()).isSameAs(opaque);
+        try (PersistentWorker<Object, Object> w = Workers.persistent(WorkerType.THREAD, (Object x) -> x, quiet)) {
+            Misbehave.ExplodesWhenWritten argument = new Misbehave.ExplodesWhenWritten();
+            w.enqueue(argument);
+            assertThat(w.nextResult(Deadlines.LONG)).isSameAs(argument);
         }
     }
 
@@ -320,10 +335,11 @@ class WorkerBehaviourTest {
 
         w.terminate(Deadlines.GRACE);
 
-        assertThatThrownBy(() -> w.nextResult(Duration.ZERO)).isInstanceOf(TaskFailedException.class)
+        // one type for every call the stop left without a value: the interrupted one (its own
+        // exception as the cause) and the one that never started
+        assertThatThrownBy(() -> w.nextResult(Duration.ZERO)).isInstanceOf(WorkerTerminatedException.class)
                 .hasCauseInstanceOf(InterruptedException.class);
-        assertThatThrownBy(() -> w.nextResult(Duration.ZERO))
-                .isInstanceOfAny(java.util.concurrent.CancellationException.class, WorkerTerminatedException.class);
+        assertThatThrownBy(() -> w.nextResult(Duration.ZERO)).isInstanceOf(WorkerTerminatedException.class);
         assertThatThrownBy(() -> w.nextResult(Duration.ZERO)).isInstanceOf(NoSuchElementException.class);
         assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
     }

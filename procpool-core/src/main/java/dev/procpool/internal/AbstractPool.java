@@ -1,8 +1,10 @@
 package dev.procpool.internal;
 
+import dev.procpool.FailureContext;
 import dev.procpool.Pool;
 import dev.procpool.ProcpoolException;
 import dev.procpool.Task;
+import dev.procpool.TaskFailedException;
 import dev.procpool.TaskFunction;
 import dev.procpool.TaskHandle;
 import dev.procpool.TaskOptions;
@@ -13,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,8 +58,7 @@ abstract class AbstractPool implements Pool {
                 out.addAll(c.future().get());
             } catch (ExecutionException e) {
                 if (first == null) {
-                    first = e.getCause() instanceof RuntimeException r ? r
-                            : new ProcpoolException(e.getCause().toString(), e.getCause());
+                    first = failure(e.getCause());
                 }
             }
         }
@@ -64,6 +66,24 @@ abstract class AbstractPool implements Pool {
             throw first;
         }
         return out;
+    }
+
+    /**
+     * What {@link #map} throws for a failed call: the task's own exception inside a
+     * {@link TaskFailedException} naming where it ran; procpool's own outcomes (a dead worker, a
+     * timeout, a cancel) as they are.
+     */
+    private static RuntimeException failure(Throwable cause) {
+        if (cause instanceof ProcpoolException p && !(cause instanceof FailureContext)
+                && FailureContext.of(cause).isEmpty()) {
+            return p; // procpool's own: WorkerDiedException, TaskTimeoutException, ...
+        }
+        if (cause instanceof CancellationException c) {
+            return c;
+        }
+        FailureContext where = FailureContext.of(cause).orElse(null);
+        return where == null ? new TaskFailedException("?", -1, cause)
+                : new TaskFailedException(where.workerName(), where.pid(), cause);
     }
 
     @Override
@@ -107,18 +127,47 @@ abstract class AbstractPool implements Pool {
         };
     }
 
+    /** Submits every task, or none: if one is refused, those submitted before it are cancelled. */
+    private <R> List<TaskHandle<R>> submitAll(Collection<? extends Task<R>> tasks) {
+        for (Task<R> t : tasks) {
+            Objects.requireNonNull(t, "a task in the collection is null");
+        }
+        List<TaskHandle<R>> handles = new ArrayList<>(tasks.size());
+        try {
+            for (Task<R> t : tasks) {
+                handles.add(submit(t));
+            }
+        } catch (RuntimeException e) {
+            cancelAll(handles);
+            throw e;
+        }
+        return handles;
+    }
+
+    /**
+     * Cancels from the last to the first: the later ones are the ones still waiting, and they must
+     * be withdrawn before an earlier one's interrupt frees a worker that would take them.
+     */
+    private static <R> void cancelAll(List<TaskHandle<R>> handles) {
+        for (int i = handles.size() - 1; i >= 0; i--) {
+            handles.get(i).cancel();
+        }
+    }
+
     @Override
     public <R> List<TaskHandle<R>> invokeAll(Collection<? extends Task<R>> tasks) throws InterruptedException {
-        List<TaskHandle<R>> handles = new ArrayList<>();
-        for (Task<R> t : tasks) {
-            handles.add(submit(t));
-        }
-        for (TaskHandle<R> h : handles) {
-            try {
-                h.future().get();
-            } catch (ExecutionException | CancellationException e) {
-                // the handle holds the outcome
+        List<TaskHandle<R>> handles = submitAll(tasks);
+        try {
+            for (TaskHandle<R> h : handles) {
+                try {
+                    h.future().get();
+                } catch (ExecutionException | CancellationException e) {
+                    // the handle holds the outcome
+                }
             }
+        } catch (InterruptedException e) {
+            cancelAll(handles); // the caller gave up: nothing of it runs on
+            throw e;
         }
         return handles;
     }
@@ -130,10 +179,7 @@ abstract class AbstractPool implements Pool {
             throw new IllegalArgumentException("invokeAny needs at least one task");
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<TaskHandle<R>> handles = new ArrayList<>();
-        for (Task<R> t : tasks) {
-            handles.add(submit(t));
-        }
+        List<TaskHandle<R>> handles = submitAll(tasks);
         LinkedBlockingQueue<TaskHandle<R>> done = new LinkedBlockingQueue<>();
         for (TaskHandle<R> h : handles) {
             h.future().whenComplete((v, e) -> done.add(h));
@@ -155,9 +201,7 @@ abstract class AbstractPool implements Pool {
             }
             throw new ExecutionException("no task succeeded; the last failure is the cause", last);
         } finally {
-            for (TaskHandle<R> h : handles) {
-                h.cancel();
-            }
+            cancelAll(handles);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.procpool.internal;
 
+import dev.procpool.FailureContext;
 import dev.procpool.TaskFailedException;
 import dev.procpool.Worker;
 import dev.procpool.WorkerDiedException;
@@ -301,6 +302,13 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
                 LOG.warn("worker {} answered call {} that it was not given, or twice; ignored", name, callId);
                 return;
             }
+            if (err != null && stopLevel > 0 && !oneShot()) {
+                // one user action, one exception: whether the stop was gentle (the worker answered
+                // "cancelled" or the interrupted call threw) or escalated to a signal (no answer),
+                // a call the stop left without a value ends with WorkerTerminatedException
+                err = new WorkerTerminatedException("worker '" + name + "' (pid " + e.pid() + ") was stopped on request ("
+                        + stopRequest + ") before call " + callId + " produced a value", err);
+            }
             s.done = true;
             s.value = v;
             s.error = err;
@@ -377,7 +385,10 @@ abstract class BaseWorker<R> implements Worker<R>, Engine.Listener {
                 value = completedValue(only);
                 v = value;
             }
-            thrown = end == WorkerState.COMPLETED ? null : outcomeException();
+            // the future's failure is the task's own exception (where it ran rides along,
+            // suppressed); result() wraps it in TaskFailedException, being no future
+            thrown = end == WorkerState.COMPLETED ? null : end == WorkerState.FAILED
+                    ? FailureContext.attach(error, new FailureContext(-1, name, e.pid(), 1)) : outcomeException();
             f = future;
             changed.signalAll();
         } finally {

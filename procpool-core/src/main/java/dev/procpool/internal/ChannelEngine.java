@@ -133,7 +133,9 @@ abstract class ChannelEngine extends Engine {
             case Frames.LOG -> logs.deliver(f.id, f.payload);
             case Frames.STATE -> deliverState(f);
             case Frames.PONG -> {
-                // the time it arrived is all a heartbeat needs
+                // its arrival keeps the heartbeat alive; its id (when the ping left) says how far
+                // the worker has read its input
+                listener.readUpTo(this, f.id);
             }
             default -> {
                 return false;

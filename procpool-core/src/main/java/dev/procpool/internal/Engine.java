@@ -35,6 +35,13 @@ abstract class Engine {
         }
 
         /**
+         * The worker answered a heartbeat sent at {@code pingSentNanos} ({@code System.nanoTime()}):
+         * it has read every frame sent before that ping (it reads its input in order).
+         */
+        default void readUpTo(Engine engine, long pingSentNanos) {
+        }
+
+        /**
          * The engine's reader has handled every frame it had and is about to wait for more: the
          * moment to write what the events just handled decided to send (one write for a burst).
          */

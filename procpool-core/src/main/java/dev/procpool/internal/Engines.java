@@ -30,19 +30,19 @@ final class Engines {
             WorkerOptions options, ClassLoader loader, Engine.Listener listener, CurrentWorker.StateBox state)
             throws WorkerStartException {
         return switch (type) {
-            case THREAD -> new ThreadEngine(name, options.codec(), poolIndex, listener, state);
+            case THREAD -> new ThreadEngine(name, poolIndex, listener, state);
             case REMOTE -> new RemoteEngine(name, workerId, options, loader, listener);
             case PROCESS -> new ProcessEngine(name, workerId, incarnation, options, loader, listener);
         };
     }
 
     /**
-     * Encodes (or, for a thread worker, checks) a task, function or argument once, on the caller's
+     * Encodes (or, for a thread worker, passes by reference) a task, function or argument once, on the caller's
      * thread, into what {@link Engine#call} and {@link Engine#bind} of that kind take. A remote
      * worker is sent the same bytes as a local process worker.
      */
     static Object prepare(WorkerType type, Codec codec, String what, Object input) {
-        return type == WorkerType.THREAD ? ThreadEngine.prepare(codec, what, input)
+        return type == WorkerType.THREAD ? ThreadEngine.prepare(input)
                 : ProcessEngine.prepare(codec, what, input);
     }
 }

@@ -27,6 +27,14 @@ record ExitInfo(boolean clean, OptionalInt exitCode, String signal, List<String>
         return new ExitInfo(false, OptionalInt.empty(), null, List.of(), null, null, true);
     }
 
+    /** The start of {@link #problem} when procpool ended a worker that stopped answering heartbeats. */
+    static final String UNRESPONSIVE = "unresponsive: ";
+
+    /** Whether procpool declared the worker dead because it stopped answering heartbeats. */
+    boolean unresponsive() {
+        return problem != null && problem.startsWith(UNRESPONSIVE);
+    }
+
     /** How the underlying thread or process ended, in words. */
     String how() {
         StringBuilder sb = new StringBuilder();

@@ -3,7 +3,7 @@ package dev.procpool.internal;
 import dev.procpool.PoolOptions;
 import dev.procpool.PoolStats;
 import dev.procpool.ProcpoolException;
-import dev.procpool.TaskFailedException;
+import dev.procpool.FailureContext;
 import dev.procpool.TaskState;
 import dev.procpool.TaskTimeoutException;
 import dev.procpool.WorkerDiedException;
@@ -179,9 +179,9 @@ final class PoolCore {
             if (end == TaskState.SUCCEEDED) {
                 @SuppressWarnings("unchecked")
                 R r = (R) value;
-                t.future.complete(r);
+                t.future.settle(r);
             } else {
-                t.future.completeExceptionally(error);
+                t.future.settleExceptionally(error);
             }
         });
         changed.signalAll();
@@ -420,8 +420,11 @@ final class PoolCore {
         running--;
         w.tasksDone++;
         w.served(t, now);
-        if (t.stolen && !t.state.isTerminal() && r.kind() == Frames.ERR_CANCELLED) {
-            t.stolen = false; // it never ran there: it goes to a worker that is free
+        if (!t.state.isTerminal() && r.kind() == Frames.ERR_CANCELLED) {
+            // answered "cancelled before it ran" without the task being cancelled: recalled for a
+            // free worker, or its worker was stopped (a timeout or cancel of the task ahead of it).
+            // It never ran there, so it goes back without costing an attempt.
+            t.stolen = false;
             t.attempts--;
             requeueFrontLocked(t);
             return;
@@ -433,11 +436,10 @@ final class PoolCore {
         if (!t.state.isTerminal()) {
             if (r.error() == null) {
                 endLocked(t, TaskState.SUCCEEDED, r.value(), null, actions);
-            } else if (r.kind() == Frames.ERR_CANCELLED) {
-                endLocked(t, TaskState.CANCELLED, null, new CancellationException("task " + t.id + " was cancelled"),
-                        actions);
             } else {
-                endLocked(t, TaskState.FAILED, null, new TaskFailedException(w.name(), w.pid(), r.error()), actions);
+                // the task's own exception is the failure; where it ran rides along, suppressed
+                endLocked(t, TaskState.FAILED, null, FailureContext.attach(r.error(),
+                        new FailureContext(t.id, w.name(), w.pid(), t.attempts)), actions);
             }
         }
     }
@@ -467,7 +469,13 @@ final class PoolCore {
             if (!w.inflight.isEmpty()) {
                 PoolTask<?> first = w.inflight.pollFirst();
                 running--;
-                if (!first.state.isTerminal()) {
+                if (!first.state.isTerminal() && neverAcknowledgedLocked(first, w, info)) {
+                    // declared dead (heartbeats unanswered) before it ever read the task: it never
+                    // started there, so it goes elsewhere without costing an attempt
+                    first.attempts--;
+                    first.unacknowledgedResends++;
+                    requeueFrontLocked(first);
+                } else if (!first.state.isTerminal()) {
                     RuntimeException death = was == SlotState.STOPPING && state.isShutdown()
                             ? new CancellationException("the pool was shut down now")
                             : new WorkerDiedException(w.name(), w.pid(), info.how(), info.exitCode(), info.signal(),
@@ -500,6 +508,24 @@ final class PoolCore {
             lock.unlock();
         }
         run(actions);
+    }
+
+    /**
+     * How many times a task may go back to the queue unacknowledged: a task that freezes its JVM
+     * before the next heartbeat could otherwise freeze every worker in turn.
+     */
+    static final int MAX_UNACKNOWLEDGED_RESENDS = 3;
+
+    /**
+     * Whether the first task of a worker that procpool declared dead (it stopped answering
+     * heartbeats: stopped with SIGSTOP, frozen, or cut off) was never read by it. The worker
+     * reads its input in order, so a heartbeat answered for a ping sent after the task proves it
+     * read the task; without one, the task never started there. Not for workers that died any
+     * other way: a task that makes its worker exit must not travel from worker to worker.
+     */
+    private boolean neverAcknowledgedLocked(PoolTask<?> t, PoolWorker w, ExitInfo info) {
+        return info.unresponsive() && t.unacknowledgedResends < MAX_UNACKNOWLEDGED_RESENDS
+                && !w.acknowledgedRead(t.sentAt);
     }
 
     /** Puts a slot's in-flight tasks back at the front of the queue, in order, without costing an attempt. */

@@ -3,23 +3,33 @@ package dev.procpool.internal;
 import dev.procpool.Pool;
 import dev.procpool.Task;
 import dev.procpool.TaskHandle;
+import dev.procpool.TaskNotSerializableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Pool} seen as an {@link ExecutorService}. Every method is implemented directly (not
  * through {@code AbstractExecutorService}, whose {@code FutureTask}s could not cross to a process),
- * and the futures returned are the pool's own.
+ * and the futures returned are the pool's own ({@code TaskHandle.future()}): cancelling one
+ * cancels the task in the pool.
  */
 final class PoolExecutorService implements ExecutorService {
+    private static final Logger LOG = LoggerFactory.getLogger(PoolExecutorService.class);
+
     private final Pool pool;
 
     PoolExecutorService(Pool pool) {
@@ -27,7 +37,7 @@ final class PoolExecutorService implements ExecutorService {
     }
 
     /** A Runnable or Callable as a Task; serializable exactly when the wrapped object is. */
-    private static final class Wrapped<T> implements Task<T> {
+    static final class Wrapped<T> implements Task<T> {
         private static final long serialVersionUID = 1L;
         private final Callable<T> callable;
         private final Runnable runnable;
@@ -53,72 +63,151 @@ final class PoolExecutorService implements ExecutorService {
         }
     }
 
-    private static <T> Task<T> task(Callable<T> c) {
-        return c instanceof Task<?> ? asTask(c) : new Wrapped<>(c, null, null);
+    /** The class a user would recognize: the wrapped Runnable's or Callable's, not the wrapper's. */
+    static String describe(Object task) {
+        Object shown = task instanceof Wrapped<?> w ? w.wrapped() : task instanceof CallableTask<?> c ? c.callable() : task;
+        return shown == null ? "null" : shown.getClass().getName();
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> Task<T> asTask(Callable<T> c) {
-        return (Task<T>) c;
+    private static <T> Task<T> task(Callable<T> c) {
+        Objects.requireNonNull(c, "task");
+        return c instanceof Task<T> t ? t : new Wrapped<>(c, null, null);
+    }
+
+    private static <T> Task<T> task(Runnable r, T result) {
+        Objects.requireNonNull(r, "task");
+        return new Wrapped<>(null, r, result);
+    }
+
+    /**
+     * Submits through the pool. A task the pool cannot take is a {@link RejectedExecutionException},
+     * as the interface says; one that cannot be serialized for a process worker keeps its
+     * {@link TaskNotSerializableException} (naming the class) as the cause.
+     */
+    private <T> TaskHandle<T> submitTask(Task<T> t) {
+        try {
+            return pool.submit(t);
+        } catch (TaskNotSerializableException e) {
+            throw new RejectedExecutionException(e.getMessage(), e);
+        }
     }
 
     @Override
     public void execute(Runnable command) {
-        pool.submit(new Wrapped<>(null, command, null));
+        TaskHandle<Object> h = submitTask(task(command, null));
+        // nobody holds a future for it: a failure would otherwise vanish (a thread pool's thread
+        // would report it to its uncaught-exception handler)
+        h.future().whenComplete((v, e) -> {
+            if (e != null && !(e instanceof CancellationException)) {
+                LOG.warn("task {} ({}) given to execute() failed", h.id(), describe(command),
+                        e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+        });
     }
 
     @Override
     public <T> Future<T> submit(Callable<T> task) {
-        return pool.submit(task(task)).future();
+        return submitTask(task(task)).future();
     }
 
     @Override
     public <T> Future<T> submit(Runnable task, T result) {
-        return pool.submit(new Wrapped<>(null, task, result)).future();
+        return submitTask(task(task, result)).future();
     }
 
     @Override
     public Future<?> submit(Runnable task) {
-        return pool.submit(new Wrapped<>(null, task, null)).future();
+        return submitTask(task(task, null)).future();
+    }
+
+    /** Checks every element before submitting any, so a null submits nothing. */
+    private static <T> List<Task<T>> tasks(Collection<? extends Callable<T>> tasks) {
+        Objects.requireNonNull(tasks, "tasks");
+        List<Task<T>> out = new ArrayList<>(tasks.size());
+        for (Callable<T> c : tasks) {
+            out.add(task(c));
+        }
+        return out;
+    }
+
+    private <T> List<Future<T>> submitAll(List<Task<T>> tasks) {
+        List<Future<T>> futures = new ArrayList<>(tasks.size());
+        try {
+            for (Task<T> t : tasks) {
+                futures.add(submitTask(t).future());
+            }
+        } catch (RuntimeException e) {
+            cancelAll(futures); // all or nothing: what was submitted before the refusal is withdrawn
+            throw e;
+        }
+        return futures;
+    }
+
+    /**
+     * Cancels from the last to the first: the later ones are the ones still waiting, and they must
+     * be withdrawn before an earlier one's interrupt frees a worker that would take them.
+     */
+    private static <T> void cancelAll(List<Future<T>> futures) {
+        for (int i = futures.size() - 1; i >= 0; i--) {
+            futures.get(i).cancel(true);
+        }
     }
 
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
-        List<Task<T>> wrapped = new ArrayList<>();
-        for (Callable<T> c : tasks) {
-            wrapped.add(task(c));
+        List<Future<T>> futures = submitAll(tasks(tasks));
+        try {
+            for (Future<T> f : futures) {
+                awaitDone(f, Long.MAX_VALUE);
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            cancelAll(futures);
+            throw e;
         }
-        List<Future<T>> out = new ArrayList<>();
-        for (TaskHandle<T> h : pool.invokeAll(wrapped)) {
-            out.add(h.future());
-        }
-        return out;
+        return futures;
     }
 
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
+        Objects.requireNonNull(unit, "unit");
+        List<Task<T>> checked = tasks(tasks);
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        List<TaskHandle<T>> handles = new ArrayList<>();
-        for (Callable<T> c : tasks) {
-            handles.add(pool.submit(task(c)));
-        }
-        List<Future<T>> out = new ArrayList<>();
-        for (TaskHandle<T> h : handles) {
-            long left = deadline - System.nanoTime();
-            try {
-                if (left > 0) {
-                    h.future().get(left, TimeUnit.NANOSECONDS);
+        List<Future<T>> futures = submitAll(checked);
+        try {
+            for (Future<T> f : futures) {
+                if (!awaitDone(f, deadline - System.nanoTime())) {
+                    break;
                 }
-            } catch (ExecutionException | java.util.concurrent.CancellationException | TimeoutException e) {
-                // outcome kept in the future; unfinished ones are cancelled below
             }
-            if (!h.future().isDone()) {
-                h.cancel();
-            }
-            out.add(h.future());
+        } catch (InterruptedException | RuntimeException e) {
+            cancelAll(futures);
+            throw e;
         }
-        return out;
+        cancelAll(futures); // no-op for the done ones; the rest did not finish in time
+        return futures;
+    }
+
+    /** Waits for a future to be done, whatever its outcome; false if {@code nanos} passed first. */
+    private static boolean awaitDone(Future<?> f, long nanos) throws InterruptedException {
+        if (f.isDone()) {
+            return true;
+        }
+        if (nanos <= 0) {
+            return false;
+        }
+        try {
+            if (nanos == Long.MAX_VALUE) {
+                f.get();
+            } else {
+                f.get(nanos, TimeUnit.NANOSECONDS);
+            }
+        } catch (ExecutionException | CancellationException e) {
+            // the outcome stays in the future
+        } catch (TimeoutException e) {
+            return false;
+        }
+        return true;
     }
 
     @Override
@@ -126,18 +215,23 @@ final class PoolExecutorService implements ExecutorService {
         try {
             return invokeAny(tasks, Long.MAX_VALUE, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new ExecutionException("unreachable: an unbounded invokeAny timed out", e);
+            throw new IllegalStateException("an unbounded invokeAny timed out", e);
         }
     }
 
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
-        List<Task<T>> wrapped = new ArrayList<>();
-        for (Callable<T> c : tasks) {
-            wrapped.add(task(c));
+        Objects.requireNonNull(unit, "unit");
+        List<Task<T>> checked = tasks(tasks);
+        if (checked.isEmpty()) {
+            throw new IllegalArgumentException("invokeAny needs at least one task");
         }
-        return pool.invokeAny(wrapped, Duration.ofNanos(unit.toNanos(timeout)));
+        try {
+            return pool.invokeAny(checked, Duration.ofNanos(unit.toNanos(timeout)));
+        } catch (TaskNotSerializableException e) {
+            throw new RejectedExecutionException(e.getMessage(), e);
+        }
     }
 
     @Override
@@ -145,6 +239,11 @@ final class PoolExecutorService implements ExecutorService {
         pool.shutdown();
     }
 
+    /**
+     * Shuts the pool down now. The list holds the tasks that never started: a {@code Runnable}
+     * given to {@code execute} or {@code submit} as itself, any other task as a {@code Runnable}
+     * that calls it.
+     */
     @Override
     public List<Runnable> shutdownNow() {
         List<Runnable> out = new ArrayList<>();
@@ -155,8 +254,10 @@ final class PoolExecutorService implements ExecutorService {
                 out.add(() -> {
                     try {
                         t.call();
+                    } catch (RuntimeException e) {
+                        throw e;
                     } catch (Exception e) {
-                        throw new IllegalStateException(e);
+                        throw new CompletionException(e);
                     }
                 });
             }
@@ -176,7 +277,8 @@ final class PoolExecutorService implements ExecutorService {
 
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        return pool.awaitTermination(Duration.ofNanos(unit.toNanos(timeout)));
+        Objects.requireNonNull(unit, "unit");
+        return pool.awaitTermination(Duration.ofNanos(Math.max(0, unit.toNanos(timeout))));
     }
 
     @Override

@@ -2,11 +2,11 @@ package dev.procpool.internal;
 
 import dev.procpool.Batch;
 import dev.procpool.BatchResult;
+import dev.procpool.FailureContext;
 import dev.procpool.PoolOptions;
 import dev.procpool.PoolStats;
 import dev.procpool.RejectionPolicy;
 import dev.procpool.Task;
-import dev.procpool.TaskFailedException;
 import dev.procpool.TaskFunction;
 import dev.procpool.TaskHandle;
 import dev.procpool.TaskOptions;
@@ -34,7 +34,7 @@ public final class PoolImpl extends AbstractPool {
     private static final AtomicLong POOL_IDS = new AtomicLong();
 
     private final PoolCore core;
-    /** Whether tasks are encoded to bytes (some worker is a process or remote) or checked only. */
+    /** Whether tasks are encoded to bytes (some worker is a process or remote) or passed by reference. */
     private final boolean anyProcess;
     /** Every worker's codec (the options refuse a pool that mixes codecs): a task is encoded once, on submit. */
     private final dev.procpool.Codec codec;
@@ -92,9 +92,10 @@ public final class PoolImpl extends AbstractPool {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(taskOptions, "options");
         PoolOptions options = core.options;
-        // encoded before taking the lock: user serialization code never runs under it
-        Object encoded = anyProcess ? ProcessEngine.prepare(codec, "task", task)
-                : ThreadEngine.prepare(codec, "task", task);
+        // encoded before taking the lock: user serialization code never runs under it. Only a pool
+        // that may send it to a process encodes it; thread workers take the task object itself.
+        Object encoded = anyProcess ? ProcessEngine.prepare(codec, "task "
+                + PoolExecutorService.describe(task) + " (this pool may run it on a process worker)", task) : null;
         PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         PoolTask<R> t;
         core.lock.lock();
@@ -153,8 +154,8 @@ public final class PoolImpl extends AbstractPool {
             if (error == null) {
                 core.endLocked(t, TaskState.SUCCEEDED, value, null, actions);
             } else {
-                core.endLocked(t, TaskState.FAILED, null,
-                        new TaskFailedException("caller", ProcessHandle.current().pid(), error), actions);
+                core.endLocked(t, TaskState.FAILED, null, FailureContext.attach(error,
+                        new FailureContext(t.id, "caller", ProcessHandle.current().pid(), 1)), actions);
             }
         } finally {
             core.lock.unlock();
@@ -195,8 +196,21 @@ public final class PoolImpl extends AbstractPool {
 
     // ------------------------------------------------------------------ cancel
 
-    /** Cancels a task: dropped from the queue, or interrupted in its worker (stopped if it ignores that). */
-    static boolean cancel(PoolCore core, PoolTask<?> t) {
+    /** How a cancel treats a task that may be running; a queued task never runs in any of them. */
+    enum CancelMode {
+        /** {@link TaskHandle#cancel()}: interrupt; stop the worker if the task ignores that for the grace. */
+        INTERRUPT_THEN_STOP,
+        /**
+         * {@code future.cancel(true)}: a thread is interrupted (then stopped as above); a process or
+         * remote worker running it is stopped at once and replaced.
+         */
+        STOP_RUNNING,
+        /** {@code future.cancel(false)}: a task that already runs goes on; its outcome is dropped. */
+        LET_RUN
+    }
+
+    /** Cancels a task: dropped from the queue, or stopped in its worker per {@code mode}. */
+    static boolean cancel(PoolCore core, PoolTask<?> t, CancelMode mode) {
         PoolActions actions = new PoolActions(PoolActions.Origin.USER);
         core.lock.lock();
         try {
@@ -210,15 +224,31 @@ public final class PoolImpl extends AbstractPool {
             core.endLocked(t, TaskState.CANCELLED, null, new CancellationException("task " + t.id + " was cancelled"),
                     actions);
             if (w != null) {
-                actions.cancels.add(() -> {
-                    Engine e = w.engine();
-                    if (e != null) {
-                        e.cancel(t.id); // else it was never sent: its answer will be ignored
+                boolean head = w.inflight.peekFirst() == t;
+                if (mode == CancelMode.LET_RUN) {
+                    // withdrawn if it still waits in the worker; left alone if it runs
+                    actions.cancels.add(() -> {
+                        Engine e = w.engine();
+                        if (e != null) {
+                            e.recall(t.id);
+                        }
+                    });
+                } else if (mode == CancelMode.STOP_RUNNING && head && w.type != WorkerType.THREAD) {
+                    if (w.state != SlotState.STOPPING && w.state != SlotState.EXITED) {
+                        core.stopLocked(w, actions); // what waited behind it goes back to the queue
+                        core.dispatchLocked(actions);
                     }
-                    // a task that ignores the interrupt gets its worker stopped after the grace
-                    Controller.get().timer().schedule(() -> core.stopIfStillRunning(t, w),
-                            Math.max(1, core.options.grace().toMillis()), TimeUnit.MILLISECONDS);
-                });
+                } else {
+                    actions.cancels.add(() -> {
+                        Engine e = w.engine();
+                        if (e != null) {
+                            e.cancel(t.id); // else it was never sent: its answer will be ignored
+                        }
+                        // a task that ignores the interrupt gets its worker stopped after the grace
+                        Controller.get().timer().schedule(() -> core.stopIfStillRunning(t, w),
+                                Math.max(1, core.options.grace().toMillis()), TimeUnit.MILLISECONDS);
+                    });
+                }
             }
         } finally {
             core.lock.unlock();

@@ -23,7 +23,7 @@ final class PoolTask<R> implements TaskHandle<R> {
     final TaskOptions<? super R> options;
     final long batchId;
     final int index;
-    final CompletableFuture<R> future = new CompletableFuture<>();
+    final TaskFuture<R> future = new TaskFuture<>(this);
     volatile TaskState state = TaskState.QUEUED;
     volatile int attempts;
     /** The slot it was sent to, while it is there. */
@@ -33,6 +33,8 @@ final class PoolTask<R> implements TaskHandle<R> {
     /** Asked back from a busy worker (a RECALL is on its way); requeued if it never ran there. */
     boolean stolen;
     volatile ScheduledFuture<?> timeout;
+    /** Times it went back to the queue because its worker was declared dead before it acknowledged it. */
+    int unacknowledgedResends;
 
     PoolTask(PoolCore pool, long id, Task<R> task, Object encoded, TaskOptions<? super R> options, long batchId,
             int index) {
@@ -81,7 +83,7 @@ final class PoolTask<R> implements TaskHandle<R> {
 
     @Override
     public boolean cancel() {
-        return PoolImpl.cancel(pool, this);
+        return PoolImpl.cancel(pool, this, PoolImpl.CancelMode.INTERRUPT_THEN_STOP);
     }
 
     @Override

@@ -59,6 +59,12 @@ final class PoolWorker implements Engine.Listener {
     volatile boolean killedByHandle;
     /** A thread worker's state (shared with its task); a channel worker's, as last received. */
     final CurrentWorker.StateBox userState;
+    /**
+     * The latest heartbeat the worker answered, as the time its ping left ({@code nanoTime}); the
+     * worker has read every task sent before it. Meaningful once {@link #readAnyPing} is set.
+     */
+    private volatile long readPingNanos;
+    private volatile boolean readAnyPing;
 
     PoolWorker(PoolCore pool, int index, WorkerType type, WorkerOptions workerOptions) {
         this.pool = pool;
@@ -200,6 +206,24 @@ final class PoolWorker implements Engine.Listener {
             flushAtReadIdle = false;
             e.flush(); // this worker's own I/O thread: it may wait for its own worker
         }
+    }
+
+    @Override
+    public void readUpTo(Engine e, long pingSentNanos) {
+        if (!readAnyPing || pingSentNanos - readPingNanos > 0) {
+            readPingNanos = pingSentNanos;
+            readAnyPing = true;
+        }
+    }
+
+    /**
+     * Whether the worker acknowledged having read a task sent at {@code sentNanos}: it answered a
+     * heartbeat whose ping left after the task. A task is put on the wire after it is marked sent,
+     * so a ping that left later than that mark may still have preceded it: then the task counts as
+     * read (possibly started), the safe side.
+     */
+    boolean acknowledgedRead(long sentNanos) {
+        return readAnyPing && readPingNanos - sentNanos > 0;
     }
 
     @Override

@@ -408,7 +408,7 @@ final class ProcessEngine extends ChannelEngine {
 
     @Override
     void unresponsive(java.time.Duration timeout) {
-        fail("unresponsive: sent nothing for " + timeout
+        fail(ExitInfo.UNRESPONSIVE + "sent nothing for " + timeout
                 + " (stopped, hung in the JVM, or starved); killed by procpool", null);
         kill();
     }

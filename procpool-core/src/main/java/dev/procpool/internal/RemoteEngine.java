@@ -294,7 +294,7 @@ final class RemoteEngine extends ChannelEngine {
 
     @Override
     void unresponsive(java.time.Duration timeout) {
-        fail("unresponsive: sent nothing for " + timeout + " (the worker or " + where
+        fail(ExitInfo.UNRESPONSIVE + "sent nothing for " + timeout + " (the worker or " + where
                 + " stopped, hung, or the network is down); connection closed by procpool", null);
         channel.trySend(Frames.R_SIGNAL, 9);
         closeQuietly(socket); // the server kills the worker when it sees the connection go

@@ -1,28 +1,25 @@
 package dev.procpool.internal;
 
-import dev.procpool.Codec;
 import dev.procpool.Task;
 import dev.procpool.TaskFunction;
 import dev.procpool.internal.protocol.Frames;
-import java.io.OutputStream;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * An engine on a thread of this JVM. Values pass by reference, but tasks, arguments and results
- * are checked with the codec as for a process, so code that works on a thread works on a process.
+ * An engine on a thread of this JVM. Tasks, arguments and results pass by reference: nothing
+ * crosses a process boundary, so nothing is serialized or copied, and a task may capture anything
+ * (a latch, a lock, a connection), as with a plain {@code ExecutorService}.
  *
  * <p>A thread cannot be killed: {@link #signalTerm()} and {@link #kill()} abandon it. It is a
  * daemon thread, and anything it does after being abandoned is ignored.
  */
 final class ThreadEngine extends Engine {
     private static final Object END = new Object();
-    private static final OutputStream DISCARD = OutputStream.nullOutputStream();
 
     private final Listener listener;
-    private final Codec codec;
     private final CurrentWorker.StateBox state;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
@@ -33,14 +30,13 @@ final class ThreadEngine extends Engine {
     /** Set once; after it, the thread's events are dropped. Guarded by {@link #lock}. */
     private boolean finished;
 
-    ThreadEngine(String name, Codec codec, String poolIndex, Listener listener) {
-        this(name, codec, poolIndex, listener, new CurrentWorker.StateBox(null, false));
+    ThreadEngine(String name, String poolIndex, Listener listener) {
+        this(name, poolIndex, listener, new CurrentWorker.StateBox(null, false));
     }
 
     /** @param state the worker's state, shared with its handle: a thread worker's state is one object */
-    ThreadEngine(String name, Codec codec, String poolIndex, Listener listener, CurrentWorker.StateBox state) {
+    ThreadEngine(String name, String poolIndex, Listener listener, CurrentWorker.StateBox state) {
         this.listener = listener;
-        this.codec = codec;
         this.state = state;
         this.thread = new Thread(() -> {
             CurrentWorker.setForThisThread(name, poolIndex, state);
@@ -58,9 +54,8 @@ final class ThreadEngine extends Engine {
         thread.start();
     }
 
-    /** Checks that the value could cross to a process; a thread then gets the object itself. */
-    static Object prepare(Codec codec, String what, Object input) {
-        Codecs.check(codec, what, input, DISCARD);
+    /** A thread takes the object itself: no serialization, no copy, no check. */
+    static Object prepare(Object input) {
         return input;
     }
 
@@ -214,7 +209,6 @@ final class ThreadEngine extends Engine {
             calls++;
             Object value = null;
             Throwable error = null;
-            byte kind = Frames.ERR_THREW;
             try {
                 if (function != null) {
                     value = function.apply(item.payload);
@@ -224,27 +218,6 @@ final class ThreadEngine extends Engine {
             } catch (Throwable e) {
                 error = e;
             }
-            if (error == null) {
-                try {
-                    Codecs.check(codec, "result of type " + (value == null ? "null" : value.getClass().getName()),
-                            value, DISCARD);
-                } catch (RuntimeException e) {
-                    error = e;
-                    kind = Frames.ERR_RESULT_NOT_SERIALIZABLE;
-                }
-            }
-            if (state.tracked()) {
-                // the state must be one a process worker could send back, as results must
-                Object s = state.get();
-                try {
-                    Codecs.check(codec, "worker state of type " + (s == null ? "null" : s.getClass().getName()), s, DISCARD);
-                } catch (RuntimeException e) {
-                    if (error == null) {
-                        error = e;
-                        kind = Frames.ERR_RESULT_NOT_SERIALIZABLE;
-                    }
-                }
-            }
             synchronized (lock) {
                 current = -1;
                 Thread.interrupted();
@@ -253,7 +226,7 @@ final class ThreadEngine extends Engine {
                 }
             }
             if (error != null) {
-                listener.failure(this, item.id, kind, error);
+                listener.failure(this, item.id, Frames.ERR_THREW, error);
             } else {
                 listener.result(this, item.id, value);
             }

@@ -13,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Delivery is at least once: a task whose node died may already have done part or all of
  * its work before another node runs it again. Use {@link #taskId()} to make the work idempotent.
- * The future completes once: with the value, or exceptionally with
- * {@link dev.procpool.TaskFailedException}, {@link dev.procpool.WorkerDiedException},
+ * The future completes once: with the value, or exceptionally with the task's own exception
+ * (the rule of {@link dev.procpool.Pool}, "Exceptions"), {@link dev.procpool.WorkerDiedException},
  * {@link dev.procpool.TaskTimeoutException}, {@link DeadLetterException}, or
  * {@link java.util.concurrent.CancellationException} if the pool was closed first (the result then
  * waits in Redis for {@link RedisPool#collect}).
