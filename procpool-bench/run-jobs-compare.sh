@@ -4,8 +4,8 @@
 # Prints jobs per second for N runs of `true` and M runs of `sleep 0.05` (the median of ROUNDS runs,
 # runners interleaved so that a noisy moment hits them alike), the ratios procpool's targets are set on,
 # and the time to start each CLI and run one `true` job. Wall-clock times of whole commands, so each
-# includes its start-up. bin/procpool's first run writes its class-data-sharing archive; a warm-up
-# run does that before anything is timed.
+# includes its start-up. bin/procpool's first run makes its class archive (on JDK 25 an AOT cache,
+# in the background); a warm-up run and a wait for it come before anything is timed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N=${1:-1000}
@@ -30,6 +30,12 @@ trap 'rm -rf "$tmp"' EXIT
 seq "$N" > "$tmp/true.txt"
 seq "$M" | sed "s/.*/0.05/" > "$tmp/sleep.txt"   # each job: sleep 0.05
 "$PROCPOOL" run -j 2 true ::: warm-up >/dev/null
+# on JDK 25 the first run's AOT cache is made in the background: wait until none is in the making
+cds_dir="${XDG_CACHE_HOME:-$HOME/.cache}/procpool/cds"
+for _ in $(seq 120); do
+    ls -d "$cds_dir"/cli-*.lock >/dev/null 2>&1 || break
+    sleep 0.5 # polling a directory a background JVM writes
+done
 
 run_one() { # runner kind
     case $1/$2 in
