@@ -93,7 +93,7 @@ final class Printer {
         }
     }
 
-    /** Every line of {@code bytes} prefixed with {@code tag} and a tab (a last line without newline gets one). */
+    /** Every line of {@code bytes} prefixed with {@code tag} and a tab (a last line without newline stays so). */
     static byte[] tagLines(String tag, byte[] bytes) {
         if (bytes.length == 0) {
             return bytes;
@@ -108,7 +108,9 @@ final class Printer {
                 }
                 sb.write(prefix, 0, prefix.length);
                 sb.write(bytes, start, i - start);
-                sb.write('\n');
+                if (i < bytes.length) {
+                    sb.write('\n');
+                }
                 start = i + 1;
             }
         }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * (basename), {@code {//}} (dirname), {@code {/.}} (basename without extension), {@code {#}} (job
  * number), {@code {%}} (job slot), {@code {n}} with the same suffixes (the n-th input source or
  * column; with {@code -N}, the n-th argument of the job), {@code {name}} (a column named by
- * {@code --header}), and {@code {= EXPR =}} / {@code {n= EXPR =}} with a subset of Perl (see
+ * {@code --header}), and {@code {= EXPR =}} / {@code {=n EXPR =}} with a subset of Perl (see
  * {@link PerlSubset}). Values are shell-quoted where needed, as GNU parallel does; a template
  * without any replacement string gets the arguments appended. With {@code -X}, a word holding a
  * replacement string is repeated once per argument of the job.
@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 final class Template {
-    private static final Pattern POSITIONAL_PERL = Pattern.compile("\\d+=");
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
     /** One piece of the template: literal text or a replacement. */
@@ -96,7 +95,7 @@ final class Template {
                 int close = word.indexOf('}', i);
                 Piece p = null;
                 int end = close;
-                if (word.startsWith("{=", i) || (close > 0 && POSITIONAL_PERL.matcher(word).region(i + 1, word.length()).lookingAt())) {
+                if (word.startsWith("{=", i)) {
                     int perlEnd = word.indexOf("=}", i + 2);
                     if (perlEnd > 0) {
                         p = perl(word.substring(i + 1, perlEnd));
@@ -119,12 +118,16 @@ final class Template {
         return out;
     }
 
-    /** {@code {= EXPR =}} or {@code {N= EXPR =}}: the text between the braces, without them. */
+    /** {@code {= EXPR =}} or {@code {=N EXPR =}} (the N-th source or column): the text between the braces. */
     private Piece perl(String inside) {
-        int eq = inside.indexOf('=');
-        String pos = inside.substring(0, eq);
-        String expr = inside.substring(eq + 1);
-        return new Piece(null, pos.isEmpty() ? 0 : Integer.parseInt(pos), "", null, PerlSubset.parse(expr.strip()), '\0');
+        String expr = inside.substring(1);
+        int pos = 0;
+        java.util.regex.Matcher m = Pattern.compile("(\\d+)\\s").matcher(expr);
+        if (m.lookingAt()) {
+            pos = Integer.parseInt(m.group(1));
+            expr = expr.substring(m.end());
+        }
+        return new Piece(null, pos, "", null, PerlSubset.parse(expr.strip()), '\0');
     }
 
     private Piece replacement(String inside, String replace) {
