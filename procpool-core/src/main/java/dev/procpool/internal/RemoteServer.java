@@ -170,6 +170,11 @@ public final class RemoteServer implements AutoCloseable {
                     return;
                 }
                 RemoteWire.Raw open = RemoteWire.read(in, 1 << 20);
+                if (RemoteCommandJobs.isJob(open.type())) { // a command job (procpool run -S), not a worker JVM
+                    socket.setSoTimeout(0);
+                    RemoteCommandJobs.serve(socket, open, in, out, log);
+                    return;
+                }
                 if (open.type() != Frames.R_OPEN) {
                     refuse(out, "expected OPEN after authentication, got frame type " + open.type());
                     return;

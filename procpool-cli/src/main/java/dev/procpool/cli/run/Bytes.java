@@ -166,6 +166,21 @@ final class Bytes {
     }
 
     /**
+     * A child's argv in ASCII only, for another machine whose locale is unknown: the words
+     * themselves when they are ASCII, else {@code /bin/sh -c SCRIPT} rebuilding them.
+     */
+    static List<String> asciiArguments(List<String> byteWords) {
+        for (String w : byteWords) {
+            for (int i = 0; i < w.length(); i++) {
+                if (w.charAt(i) >= 0x80) {
+                    return List.of("/bin/sh", "-c", rebuildScript(byteWords) + "exec \"$@\"");
+                }
+            }
+        }
+        return byteWords;
+    }
+
+    /**
      * Shell code that sets the positional parameters to the given byte strings. The command
      * substitution gets an {@code x} appended and stripped, so trailing newlines survive.
      */

@@ -181,6 +181,19 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--shuf", description = "Run the jobs in random order.")
     boolean shuffle;
 
+    @Option(names = {"-S", "--sshlogin"}, paramLabel = "[N/]HOST:PORT",
+            description = "Run jobs on a procpool worker-server (repeatable): N job slots there (default: -j, else this machine's cores); ':' is this machine.")
+    List<String> servers = new ArrayList<>();
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "With -S: the worker-servers' shared token (default: $PROCPOOL_TOKEN).")
+    String tokenFile;
+
+    @Option(names = "--tls-truststore", paramLabel = "FILE", description = "With -S: speak TLS, trusting the certificates in FILE (PKCS12 or JKS).")
+    String tlsTrustStore;
+
+    @Option(names = "--tls-password-file", paramLabel = "FILE", description = "With --tls-truststore: the file holding its password.")
+    String tlsPasswordFile;
+
     @Option(names = "--will-cite", hidden = true, description = "Accepted for GNU parallel habits; does nothing.")
     boolean willCite;
 
@@ -195,11 +208,13 @@ public final class RunCommand implements Callable<Integer> {
 
     private static Map<String, String> unsupported() {
         Map<String, String> m = new LinkedHashMap<>();
-        String remote = "procpool runs jobs on this machine; to spread them, run procpool on each machine with a share of the input";
-        for (String o : List.of("-S", "--sshlogin", "--slf", "--sshloginfile", "--onall", "--nonall", "--transfer",
-                "--transferfile", "--tf", "--return", "--cleanup", "--trc", "--basefile", "--bf", "--workdir", "--wd",
-                "--controlmaster", "--ssh", "--env")) {
-            m.put(o, remote);
+        for (String o : List.of("--slf", "--sshloginfile", "--onall", "--nonall", "--controlmaster", "--ssh")) {
+            m.put(o, "name procpool worker-servers with -S [N/]HOST:PORT (repeatable)");
+        }
+        for (String o : List.of("--transfer", "--transferfile", "--tf", "--return", "--cleanup", "--trc", "--basefile",
+                "--bf", "--workdir", "--wd", "--env")) {
+            m.put(o, "jobs on a worker-server run in its directory and environment: put the files there (shared storage)"
+                    + " or move them in the command");
         }
         m.put("--pipe", "split the input with split(1): split -l N --filter='CMD' (or procpool run on the files it writes)");
         m.put("--spreadstdin", m.get("--pipe"));
@@ -269,7 +284,15 @@ public final class RunCommand implements Callable<Integer> {
     private int slots;
     private final TreeSet<Integer> freeSlots = new TreeSet<>();
     private Set<Long> skip = Set.of();
-    private final Map<JobHandle, Running> running = Collections.synchronizedMap(new HashMap<>());
+    /** The jobs started and not ended (a copy is taken under its own lock by the timeout watcher). */
+    private final Set<Running> running = Collections.synchronizedSet(new java.util.LinkedHashSet<>());
+    /** Jobs to run again (--retries), before any new input. */
+    private final java.util.ArrayDeque<Running> retryQueue = new java.util.ArrayDeque<>();
+    /** With -S: the server of each job slot (index slot - 1), null for this machine. */
+    private final List<Server> slotServer = new ArrayList<>();
+    private final Set<Server> lostServers = new HashSet<>();
+    private boolean remote;
+    private java.util.concurrent.ExecutorService remoteThreads;
     private final List<Map<String, Object>> summary = new ArrayList<>();
     private final List<Long> runtimesMillis = new ArrayList<>();
     private int succeeded;
@@ -303,8 +326,109 @@ public final class RunCommand implements Callable<Integer> {
     /** Marks the place of stdin among the sources (compared by identity). */
     private static final List<String> STDIN = Collections.unmodifiableList(new ArrayList<>());
 
-    private record Running(long seq, List<List<String>> args, String command, int slot, int attempt,
-            boolean[] killedByUs, Path lineBufferFile) {
+    /** A job started and not yet ended (one attempt of it). */
+    private static final class Running {
+        final long seq;
+        final List<List<String>> args;
+        final String command;
+        final int slot;
+        final int attempt;
+        final boolean[] killedByUs;
+        final Path lineBufferFile;
+        /** ":" for this machine, else the -S server as given. */
+        final String host;
+        /** How to stop it (set once it runs; local: the job handle's cancel, remote: the call's). */
+        volatile Runnable canceller;
+        volatile java.time.Instant dispatched;
+        volatile JobHandle local;
+        volatile boolean cancelRequested;
+
+        Running(long seq, List<List<String>> args, String command, int slot, int attempt, boolean[] killedByUs,
+                Path lineBufferFile, String host) {
+            this.seq = seq;
+            this.args = args;
+            this.command = command;
+            this.slot = slot;
+            this.attempt = attempt;
+            this.killedByUs = killedByUs;
+            this.lineBufferFile = lineBufferFile;
+            this.host = host;
+        }
+
+        long seq() {
+            return seq;
+        }
+
+        List<List<String>> args() {
+            return args;
+        }
+
+        String command() {
+            return command;
+        }
+
+        int slot() {
+            return slot;
+        }
+
+        int attempt() {
+            return attempt;
+        }
+
+        boolean[] killedByUs() {
+            return killedByUs;
+        }
+
+        Path lineBufferFile() {
+            return lineBufferFile;
+        }
+
+        boolean isDispatched() {
+            JobHandle h = local;
+            return h != null ? h.dispatched().isPresent() : dispatched != null;
+        }
+
+        java.time.Instant dispatchedAt() {
+            JobHandle h = local;
+            return h != null ? h.dispatched().orElse(null) : dispatched;
+        }
+
+        void cancel() {
+            cancelRequested = true;
+            Runnable c = canceller;
+            if (c != null) {
+                c.run();
+            }
+        }
+    }
+
+    /** A worker-server of -S. */
+    private record Server(String spec, String host, int port, byte[] token, javax.net.ssl.SSLContext tls) {
+    }
+
+    /** How a job ended, locally or on a worker-server. */
+    private record Outcome(JobStatus status, int exitCode, int signalNumber, java.util.Optional<java.time.Instant> start,
+            Duration runtime, byte[] stdout, byte[] stderr, String error) {
+        boolean succeeded() {
+            return status == JobStatus.SUCCEEDED;
+        }
+
+        static Outcome of(JobResult r) {
+            return new Outcome(r.status(), r.exitCode(), r.signalNumber(), r.start(), r.runtime(), r.stdout(), r.stderr(),
+                    r.error().orElse(null));
+        }
+
+        static Outcome of(dev.procpool.internal.RemoteCommandJobs.Result r) {
+            JobStatus st;
+            try {
+                st = JobStatus.valueOf(r.status());
+            } catch (IllegalArgumentException e) {
+                st = JobStatus.FAILED;
+            }
+            return new Outcome(st, r.exitCode(), r.signal(), r.startMillis() < 0 ? java.util.Optional.empty()
+                    : java.util.Optional.of(java.time.Instant.ofEpochMilli(r.startMillis())),
+                    Duration.ofMillis(r.runtimeMillis()), r.stdout(), r.stderr(), r.error());
+        }
     }
 
     private record Source(List<String> values, boolean linked) {
@@ -344,6 +468,7 @@ public final class RunCommand implements Callable<Integer> {
         List<Source> sources = parseSources(command);
         haltRule = Halt.parse(halt, this::bad);
         slots = parseJobs();
+        parseServers();
         if (timeout != null) {
             if (timeout.strip().endsWith("%")) {
                 timeoutPercent = parseNumber(timeout.strip().substring(0, timeout.strip().length() - 1), "--timeout");
@@ -402,7 +527,8 @@ public final class RunCommand implements Callable<Integer> {
         for (int i = 1; i <= slots; i++) {
             freeSlots.add(i);
         }
-        maxInflight = template.usesSlot() || delayNanos > 0 ? slots : slots * 2;
+        // remote jobs start as soon as they are sent: only as many as there are slots
+        maxInflight = template.usesSlot() || delayNanos > 0 || remote ? slots : slots * 2;
         if (lineBuffer && !keepOrder && !ungroup && !json && results == null) {
             lineBufferDir = Files.createTempDirectory("procpool-run-");
         }
@@ -412,7 +538,15 @@ public final class RunCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        try (JobPool p = JobPool.builder().name("run").slots(slots).grace(Duration.ofMillis(200)).build()) {
+        int localSlots = remote ? (int) Math.max(1, slotServer.stream().filter(java.util.Objects::isNull).count()) : slots;
+        if (remote) {
+            remoteThreads = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "procpool-run-remote");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        try (JobPool p = JobPool.builder().name("run").slots(localSlots).grace(Duration.ofMillis(200)).build()) {
             pool = p;
             onInterrupt();
             if (timeoutPercent > 0) {
@@ -432,7 +566,7 @@ public final class RunCommand implements Callable<Integer> {
                 synchronized (this) {
                     halted = true;
                 }
-                pool.shutdownNow();
+                stopAll();
                 pool.join();
                 finished.await(30, TimeUnit.SECONDS); // the killed jobs' results are counted
                 synchronized (this) {
@@ -441,6 +575,9 @@ public final class RunCommand implements Callable<Integer> {
             }
         } finally {
             timers.shutdownNow();
+            if (remoteThreads != null) {
+                remoteThreads.shutdownNow();
+            }
             if (lineBufferDir != null) {
                 deleteTree(lineBufferDir);
             }
@@ -455,6 +592,10 @@ public final class RunCommand implements Callable<Integer> {
             }
             if (stdinInputs != null && stdinInputs.failure() != null) {
                 throw new Fatal("cannot read stdin: " + Bytes.text(String.valueOf(stdinInputs.failure().getMessage())), 255);
+            }
+            if (notRunNoServer > 0) {
+                printer.message("procpool: no worker-server left: " + notRunNoServer + " job"
+                        + (notRunNoServer == 1 ? "" : "s") + " not run, counted as failed");
             }
             if (eta) {
                 double avg = runtimesMillis.stream().mapToLong(Long::longValue).average().orElse(0) / 1000.0;
@@ -587,7 +728,7 @@ public final class RunCommand implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> {
                 Thread t = new Thread(() -> {
                     halted = true;
-                    pool.shutdownNow();
+                    stopAll();
                     System.exit(255);
                 }, "procpool-run-interrupt");
                 t.start();
@@ -620,6 +761,18 @@ public final class RunCommand implements Callable<Integer> {
                     return;
                 }
             }
+            if (remote && freeSlots.isEmpty()) {
+                if (liveSlots() == 0) {
+                    noServerLeft();
+                }
+                break;
+            }
+            Running again = retryQueue.poll();
+            if (again != null) {
+                int slot = freeSlots.isEmpty() ? 1 : freeSlots.pollFirst();
+                submit(again.seq(), again.args(), slot, again.attempt() + 1);
+                continue;
+            }
             List<List<String>> args = nextBatch();
             if (args == null) {
                 break;
@@ -635,9 +788,61 @@ public final class RunCommand implements Callable<Integer> {
             nextStartNanos = System.nanoTime() + delayNanos;
             submit(seq, args, slot, 1);
         }
-        if ((halted || fatal != null || inputExhausted()) && inflight == 0) {
+        if ((halted || fatal != null || inputExhausted() && retryQueue.isEmpty()) && inflight == 0) {
             finished.countDown();
         }
+    }
+
+    /** Every worker-server is lost and no local slot is left: what is not done fails, and the run ends. */
+    private void noServerLeft() {
+        long notRun = retryQueue.size();
+        for (Running r : retryQueue) {
+            log(r, new Outcome(JobStatus.FAILED, 255, 0, java.util.Optional.empty(), Duration.ZERO, new byte[0], new byte[0],
+                    "no worker-server left"), 255, 0);
+            printer.nothing(r.seq());
+        }
+        retryQueue.clear();
+        for (List<List<String>> b; (b = nextBatch()) != null; ) {
+            printer.nothing(++nextSeq);
+            notRun++;
+        }
+        notRunNoServer += notRun;
+        failed += (int) notRun;
+        done += notRun;
+        if (stdinInputs != null) {
+            total = Math.max(total, done);
+        }
+    }
+
+    /** Jobs never run because every worker-server was lost (told once, at the end). */
+    private long notRunNoServer;
+
+    private int liveSlots() {
+        int n = 0;
+        for (Server s : slotServer) {
+            if (s == null || !lostServers.contains(s)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** A slot back to the free ones, unless its server was lost. */
+    private void freeSlot(int slot) {
+        if (!remote || slot > slotServer.size() || slotServer.get(slot - 1) == null
+                || !lostServers.contains(slotServer.get(slot - 1))) {
+            freeSlots.add(slot);
+        }
+    }
+
+    /** Kills every running job: local ones with their pool, remote ones on their servers. */
+    private void stopAll() {
+        pool.shutdownNow();
+        List<Running> all;
+        synchronized (running) {
+            all = new ArrayList<>(running);
+        }
+        all.forEach(Running::cancel);
     }
 
     private List<List<String>> nextBatch() {
@@ -663,6 +868,11 @@ public final class RunCommand implements Callable<Integer> {
 
     private void submit(long seq, List<List<String>> args, int slot, int attempt) {
         String line = template.expand(jobArgs(args), seq, slot);
+        Server server = remote && slot <= slotServer.size() ? slotServer.get(slot - 1) : null;
+        if (server != null) {
+            submitRemote(seq, args, line, slot, attempt, server);
+            return;
+        }
         List<String> argv = Template.needsShell(line) ? List.of(shell(), "-c", line) : split(line);
         Job.Builder b = Job.builder(Bytes.processArguments(argv)).name(Long.toString(seq));
         Path lineFile = null;
@@ -680,26 +890,106 @@ public final class RunCommand implements Callable<Integer> {
             b.timeout(fixedTimeout);
         }
         inflight++;
-        Running r = new Running(seq, args, line, slot, attempt, new boolean[1], lineFile);
+        Running r = new Running(seq, args, line, slot, attempt, new boolean[1], lineFile, ":");
         if (lineFile != null) {
             lineBuffers.put(r, 0L);
         }
         JobHandle h = pool.submit(b.build());
-        running.put(h, r);
+        r.local = h;
+        r.canceller = h::cancel;
+        running.add(r);
         h.future().whenComplete((result, error) -> {
             synchronized (this) {
-                running.remove(h);
+                running.remove(r);
                 try {
                     if (error != null) {
                         throw new IllegalStateException("job " + seq + " could not run: " + error.getMessage(), error);
                     }
-                    ended(r, result);
+                    ended(r, Outcome.of(result));
                 } catch (RuntimeException e) {
                     inflight = Math.max(0, inflight - (error != null ? 1 : 0));
                     fail(e);
                 }
             }
         });
+    }
+
+    /**
+     * A job on a worker-server: one connection, on a thread of its own while it runs. A command
+     * with shell syntax runs under the server's /bin/sh; bytes above 0x7F travel as an ASCII
+     * script that rebuilds them there (see {@link Bytes}), whatever the two machines' locales.
+     */
+    private void submitRemote(long seq, List<List<String>> args, String line, int slot, int attempt, Server server) {
+        List<String> argv = Template.needsShell(line) ? List.of("/bin/sh", "-c", line) : split(line);
+        List<String> wire = Bytes.asciiArguments(argv);
+        inflight++;
+        Running r = new Running(seq, args, line, slot, attempt, new boolean[1], null, server.spec());
+        running.add(r);
+        remoteThreads.execute(() -> {
+            Outcome o = null;
+            IOException lost = null;
+            boolean[] sent = new boolean[1];
+            try {
+                dev.procpool.internal.RemoteCommandJobs.Call call = dev.procpool.internal.RemoteCommandJobs.Call.start(
+                        server.host(), server.port(), server.token(), server.tls(), seq, wire, fixedTimeout, 10_000);
+                sent[0] = true;
+                r.dispatched = java.time.Instant.now();
+                r.canceller = call::cancel;
+                if (r.cancelRequested) {
+                    call.cancel();
+                }
+                o = Outcome.of(call.await());
+            } catch (IOException e) {
+                lost = e;
+            } catch (RuntimeException e) {
+                lost = new IOException(e.toString(), e);
+            }
+            synchronized (this) {
+                running.remove(r);
+                try {
+                    if (o != null) {
+                        ended(r, o);
+                    } else {
+                        serverLost(r, server, lost, sent[0]);
+                    }
+                } catch (RuntimeException e) {
+                    fail(e);
+                }
+            }
+        });
+    }
+
+    /**
+     * The connection to a worker-server failed or broke: the server gets no more jobs. A job it
+     * never received goes to another slot as if it had not started; a job it was running runs
+     * again elsewhere while --retries allows, else it is reported failed.
+     */
+    private void serverLost(Running r, Server server, IOException why, boolean sent) {
+        if (lostServers.add(server)) {
+            for (int i = 0; i < slotServer.size(); i++) {
+                if (slotServer.get(i) == server) {
+                    freeSlots.remove(i + 1);
+                }
+            }
+            printer.message("procpool: lost worker-server " + server.spec() + " (" + Bytes.text(String.valueOf(why.getMessage()))
+                    + "); no more jobs go there");
+        }
+        if (r.cancelRequested || halted) {
+            ended(r, new Outcome(JobStatus.CANCELLED, -1, 0, java.util.Optional.empty(), Duration.ZERO, new byte[0],
+                    new byte[0], "lost worker-server " + server.spec()));
+            return;
+        }
+        if (!sent) {
+            inflight--;
+            retryQueue.addFirst(new Running(r.seq(), r.args(), r.command(), r.slot(), r.attempt() - 1, r.killedByUs(),
+                    null, r.host));
+            feed();
+            return;
+        }
+        printer.message("procpool: job " + r.seq() + " was running on " + server.spec()
+                + (r.attempt() < retries ? ": it runs again elsewhere" : ": counted as failed (--retries " + retries + ")"));
+        ended(r, new Outcome(JobStatus.FAILED, 255, 0, java.util.Optional.empty(), Duration.ZERO, new byte[0], new byte[0],
+                "lost worker-server " + server.spec()));
     }
 
     /** A run-ending error: the message is printed at the end, running jobs are stopped, nothing new starts. */
@@ -714,7 +1004,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             halted = true;
             if (pool != null) {
-                pool.shutdownNow();
+                stopAll();
             }
         }
         if (inflight == 0) {
@@ -722,16 +1012,18 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void ended(Running r, JobResult result) {
+    private void ended(Running r, Outcome result) {
         inflight--;
         boolean ok = result.succeeded();
         boolean retry = !ok && r.attempt() < retries && !halted && result.status() != JobStatus.CANCELLED;
         if (retry) {
             forgetLineBuffer(r);
-            submit(r.seq(), r.args(), r.slot(), r.attempt() + 1);
+            freeSlot(r.slot());
+            retryQueue.add(r);
+            feed();
             return;
         }
-        freeSlots.add(r.slot());
+        freeSlot(r.slot());
         done++;
         boolean timedOutNow = result.status() == JobStatus.TIMED_OUT || r.killedByUs()[0];
         if (ok) {
@@ -747,7 +1039,7 @@ public final class RunCommand implements Callable<Integer> {
             failed++;
         }
         if (result.status() == JobStatus.START_FAILED) {
-            printer.message("procpool: " + r.command() + ": " + Bytes.text(result.error().orElse("cannot start")));
+            printer.message("procpool: " + r.command() + ": " + Bytes.text(result.error() == null ? "cannot start" : result.error()));
         }
         int exitval = timedOutNow ? -1 : result.status() == JobStatus.START_FAILED ? 127
                 : result.signalNumber() != 0 ? 0 : result.exitCode();
@@ -811,24 +1103,25 @@ public final class RunCommand implements Callable<Integer> {
         printer.message("procpool: Halting (--halt " + halt + ")" + (haltRule.now() ? ": killing the running jobs"
                 : ": waiting for the running jobs"));
         if (haltRule.now()) {
-            pool.shutdownNow();
+            stopAll();
         } else {
             // soon: what runs finishes; what waits for a slot never starts. This runs on the pool's job
             // thread before it dispatches the next job, so "not dispatched" is stable here.
-            List<JobHandle> waiting;
+            List<Running> waiting;
             synchronized (running) {
-                waiting = running.keySet().stream().filter(h -> h.dispatched().isEmpty()).toList();
+                waiting = running.stream().filter(x -> !x.isDispatched()).toList();
             }
-            waiting.forEach(JobHandle::cancel);
+            waiting.forEach(Running::cancel);
+            retryQueue.clear();
         }
     }
 
-    private void log(Running r, JobResult result, int exitval, int signal) {
+    private void log(Running r, Outcome result, int exitval, int signal) {
         if (joblogOut == null) {
             return;
         }
         double start = result.start().map(s -> s.toEpochMilli() / 1000.0).orElse(System.currentTimeMillis() / 1000.0);
-        String line = String.format(Locale.ROOT, "%d\t%s\t%.3f\t%10.3f\t0\t%d\t%d\t%d\t", r.seq(), ":", start,
+        String line = String.format(Locale.ROOT, "%d\t%s\t%.3f\t%10.3f\t0\t%d\t%d\t%d\t", r.seq(), r.host, start,
                 result.runtime().toMillis() / 1000.0, result.stdout().length, exitval, signal) + r.command() + "\n";
         try {
             joblogOut.write(Bytes.bytes(line));
@@ -852,11 +1145,11 @@ public final class RunCommand implements Callable<Integer> {
         return String.join(" ", all);
     }
 
-    private void output(Running r, JobResult result) {
+    private void output(Running r, Outcome result) {
         if (results != null) {
             writeResults(r, result);
         }
-        if (json || results != null || ungroup) {
+        if (json || results != null || ungroup && r.host.equals(":")) {
             printer.nothing(r.seq());
             return;
         }
@@ -981,7 +1274,7 @@ public final class RunCommand implements Callable<Integer> {
         return new Fatal("cannot write --results '" + path + "': " + Bytes.text(why), errno);
     }
 
-    private void writeResults(Running r, JobResult result) {
+    private void writeResults(Running r, Outcome result) {
         String d = results;
         int i = 0;
         for (List<String> record : r.args()) {
@@ -1043,15 +1336,15 @@ public final class RunCommand implements Callable<Integer> {
             limit = (long) (sorted.get(sorted.size() / 2) * timeoutPercent / 100.0);
         }
         long now = System.currentTimeMillis();
-        List<Map.Entry<JobHandle, Running>> snapshot;
+        List<Running> snapshot;
         synchronized (running) {
-            snapshot = new ArrayList<>(running.entrySet());
+            snapshot = new ArrayList<>(running);
         }
-        for (Map.Entry<JobHandle, Running> e : snapshot) {
-            JobHandle h = e.getKey();
-            if (h.dispatched().isPresent() && now - h.dispatched().get().toEpochMilli() > Math.max(limit, 1)) {
-                e.getValue().killedByUs()[0] = true;
-                h.cancel();
+        for (Running r : snapshot) {
+            java.time.Instant at = r.dispatchedAt();
+            if (at != null && now - at.toEpochMilli() > Math.max(limit, 1)) {
+                r.killedByUs()[0] = true;
+                r.cancel();
             }
         }
     }
@@ -1383,6 +1676,99 @@ public final class RunCommand implements Callable<Integer> {
             throw new Fatal("Cannot run any jobs: -j " + jobs + " gives " + n + " job slots on " + cores + " cores", 255);
         }
         return n;
+    }
+
+    /**
+     * -S [N/]HOST:PORT...: the job slots, N per server (default: -j, else this machine's cores); ':'
+     * adds this machine. The token comes from --token-file or $PROCPOOL_TOKEN, as for the servers.
+     */
+    private void parseServers() {
+        if (servers.isEmpty()) {
+            if (tokenFile != null || tlsTrustStore != null) {
+                throw bad("--token-file and --tls-truststore are for -S HOST:PORT");
+            }
+            return;
+        }
+        remote = true;
+        int perServer = jobs == null ? Runtime.getRuntime().availableProcessors() : slots;
+        java.util.regex.Matcher m;
+        for (String spec : servers) {
+            for (String one : spec.split(",")) {
+                m = Pattern.compile("(?:(\\d+)/)?(.*)").matcher(one.strip());
+                m.matches();
+                int n = m.group(1) == null ? perServer : Integer.parseInt(m.group(1));
+                String where = m.group(2);
+                if (n < 1) {
+                    throw bad("-S " + one + ": a server needs at least 1 job slot");
+                }
+                Server server = null;
+                if (!where.equals(":")) {
+                    int colon = where.lastIndexOf(':');
+                    int port;
+                    try {
+                        port = colon < 0 ? -1 : Integer.parseInt(where.substring(colon + 1));
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                    if (colon <= 0 || port < 1 || port > 65535) {
+                        throw bad("-S " + one + ": expected [N/]HOST:PORT of a procpool worker-server (or ':' for this machine)");
+                    }
+                    String host = where.substring(0, colon).replaceAll("^\\[|\\]$", "");
+                    server = new Server(where, host, port, token(), tls());
+                }
+                for (int i = 0; i < n; i++) {
+                    slotServer.add(server);
+                }
+            }
+        }
+        slots = slotServer.size();
+    }
+
+    private byte[] cachedToken;
+
+    private byte[] token() {
+        if (cachedToken == null) {
+            try {
+                dev.procpool.remote.RemoteOptions.Builder b = dev.procpool.remote.RemoteOptions.builder("localhost", 1);
+                if (tokenFile != null) {
+                    Path p = Bytes.nativePath(tokenFile);
+                    if (p == null) {
+                        throw bad("--token-file: the name '" + tokenFile + "' cannot be opened under this locale");
+                    }
+                    b.tokenFile(p);
+                } else {
+                    b.tokenFromEnv("PROCPOOL_TOKEN");
+                }
+                cachedToken = b.build().token();
+            } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+                throw bad("-S needs the worker-servers' token: --token-file FILE or $PROCPOOL_TOKEN ("
+                        + Bytes.text(String.valueOf(e.getMessage())) + ")");
+            }
+        }
+        return cachedToken;
+    }
+
+    private javax.net.ssl.SSLContext cachedTls;
+
+    private javax.net.ssl.SSLContext tls() {
+        if (tlsTrustStore == null) {
+            if (tlsPasswordFile != null) {
+                throw bad("--tls-password-file goes with --tls-truststore");
+            }
+            return null;
+        }
+        if (cachedTls == null) {
+            Path store = Bytes.nativePath(tlsTrustStore);
+            Path pw = tlsPasswordFile == null ? null : Bytes.nativePath(tlsPasswordFile);
+            try {
+                char[] password = pw == null ? new char[0] : Files.readString(pw).strip().toCharArray();
+                cachedTls = dev.procpool.remote.RemoteOptions.builder("localhost", 1).token(new byte[32])
+                        .tls(store, password).build().sslContext().orElseThrow();
+            } catch (IOException | RuntimeException e) {
+                throw bad("--tls-truststore " + tlsTrustStore + ": " + Bytes.text(String.valueOf(e.getMessage())));
+            }
+        }
+        return cachedTls;
     }
 
     private Duration duration(String text, String option) {
