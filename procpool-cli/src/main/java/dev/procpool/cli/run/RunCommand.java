@@ -181,6 +181,18 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--shuf", description = "Run the jobs in random order.")
     boolean shuffle;
 
+    @Option(names = {"--pipe", "--spreadstdin"}, description = "Cut stdin into blocks, one for each job's stdin.")
+    boolean pipe;
+
+    @Option(names = "--block", paramLabel = "SIZE", description = "With --pipe: about SIZE bytes a block (k m g: powers of 1000, K M G: of 1024; default 1M).")
+    String block;
+
+    @Option(names = "--recend", paramLabel = "STR", description = "With --pipe: records end with STR (default \\n; \\n \\t \\0 understood).")
+    String recend;
+
+    @Option(names = "--recstart", paramLabel = "STR", description = "With --pipe: records start with STR (default: none).")
+    String recstart;
+
     @Option(names = {"-S", "--sshlogin"}, paramLabel = "[N/]HOST:PORT",
             description = "Run jobs on a procpool worker-server (repeatable): N job slots there (default: -j, else this machine's cores); ':' is this machine.")
     List<String> servers = new ArrayList<>();
@@ -216,14 +228,9 @@ public final class RunCommand implements Callable<Integer> {
             m.put(o, "jobs on a worker-server run in its directory and environment: put the files there (shared storage)"
                     + " or move them in the command");
         }
-        m.put("--pipe", "split the input with split(1): split -l N --filter='CMD' (or procpool run on the files it writes)");
-        m.put("--spreadstdin", m.get("--pipe"));
-        m.put("--pipepart", m.get("--pipe"));
-        m.put("--block", m.get("--pipe"));
-        m.put("--recend", m.get("--pipe"));
-        m.put("--recstart", m.get("--pipe"));
-        m.put("--cat", m.get("--pipe"));
-        m.put("--fifo", m.get("--pipe"));
+        m.put("--pipepart", "use --pipe < FILE (the file is read once, in blocks)");
+        m.put("--cat", "use --pipe: each job reads its block on stdin");
+        m.put("--fifo", m.get("--cat"));
         m.put("--semaphore", "use flock(1) around the command, or one procpool run for all the jobs");
         m.put("--sem", m.get("--semaphore"));
         m.put("--plus", "use {= s/RE/REPL/ =} for the extra replacement strings");
@@ -276,7 +283,7 @@ public final class RunCommand implements Callable<Integer> {
     private JobPool pool;
     private Iterator<List<List<String>>> batches;
     /** Set instead of {@link #batches} when the arguments stream from stdin. */
-    private StdinInputs stdinInputs;
+    private Streamed stdinInputs;
     private int batchSize = 1;
     private long nextSeq;
     private int inflight;
@@ -322,6 +329,8 @@ public final class RunCommand implements Callable<Integer> {
     private Path lineBufferDir;
     private String lastArg;
     private int delimiterByte = '\n';
+    private Path pipeDir;
+    private int blockBytes = 1 << 20;
 
     /** Marks the place of stdin among the sources (compared by identity). */
     private static final List<String> STDIN = Collections.unmodifiableList(new ArrayList<>());
@@ -481,7 +490,10 @@ public final class RunCommand implements Callable<Integer> {
         if ((resume || resumeFailed) && joblog == null) {
             throw bad("--resume and --resume-failed need --joblog FILE");
         }
-        boolean streaming = sources.size() == 1 && sources.get(0).values() == STDIN && header == null && !shuffle
+        if (pipe) {
+            checkPipe(sources);
+        }
+        boolean streaming = pipe || sources.size() == 1 && sources.get(0).values() == STDIN && header == null && !shuffle
                 && !contextReplace && !multiple && !xargs;
         Map<String, Integer> names = new HashMap<>();
         List<List<String>> records = streaming ? List.of() : readAll(sources, names);
@@ -499,7 +511,9 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
-        if (maxReplaceArgs != null) {
+        if (pipe) {
+            batchSize = 1; // one block a job; -N counts records within the block
+        } else if (maxReplaceArgs != null) {
             batchSize = maxReplaceArgs;
         } else if (maxArgs != null) {
             batchSize = maxArgs;
@@ -521,7 +535,12 @@ public final class RunCommand implements Callable<Integer> {
                     + Runtime.getRuntime().availableProcessors() + " / " + slots + "\n");
         }
         batches = all.iterator();
-        if (streaming) {
+        if (pipe) {
+            pipeDir = Files.createTempDirectory(Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm")
+                    : Path.of(System.getProperty("java.io.tmpdir")), "procpool-pipe-");
+            stdinInputs = new PipeInputs(this, this::feed, blockBytes, escapes(recend == null ? "\\n" : recend),
+                    escapes(recstart == null ? "" : recstart), maxReplaceArgs == null ? 0 : maxReplaceArgs, pipeDir);
+        } else if (streaming) {
             stdinInputs = new StdinInputs(this, this::feed, delimiterByte, this::warn);
         }
         for (int i = 1; i <= slots; i++) {
@@ -580,6 +599,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             if (lineBufferDir != null) {
                 deleteTree(lineBufferDir);
+            }
+            if (pipeDir != null) {
+                deleteTree(pipeDir);
             }
         }
         synchronized (this) {
@@ -694,9 +716,65 @@ public final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** With -N0 a job gets no arguments at all. */
+    /** With -N0 a job gets no arguments at all; with --pipe its input is its block, not arguments. */
     private List<List<String>> jobArgs(List<List<String>> batch) {
-        return maxReplaceArgs != null && maxReplaceArgs == 0 ? List.of() : batch;
+        return pipe || maxReplaceArgs != null && maxReplaceArgs == 0 ? List.of() : batch;
+    }
+
+    private void checkPipe(List<Source> sources) {
+        if (sources.size() != 1 || sources.get(0).values() != STDIN) {
+            throw bad("--pipe cuts stdin into blocks: give no ::: or :::: arguments with it");
+        }
+        if (results != null || remote || dryRun || contextReplace || multiple || xargs || maxArgs != null
+                || colsep != null || header != null || shuffle) {
+            throw bad("--pipe goes with -j, -k, -N, --block, --recend, --recstart, --tagstring, the output options,"
+                    + " --joblog, --timeout, --halt and --retries (not with --results, -S, --dry-run, -X, -m, --xargs,"
+                    + " -n, --colsep, --header or --shuf)");
+        }
+        if (block != null) {
+            java.util.regex.Matcher m = Pattern.compile("(\\d+(?:\\.\\d+)?)([kKmMgG]?)").matcher(block.strip());
+            if (!m.matches()) {
+                throw bad("--block: bad size '" + block + "' (use e.g. 64k, 1M, 10M)");
+            }
+            // as GNU parallel: k, m, g are powers of 1000; K, M, G powers of 1024
+            double v = Double.parseDouble(m.group(1)) * switch (m.group(2)) {
+                case "k" -> 1e3;
+                case "m" -> 1e6;
+                case "g" -> 1e9;
+                case "K" -> 1024;
+                case "M" -> 1024 * 1024;
+                case "G" -> 1024 * 1024 * 1024;
+                default -> 1;
+            };
+            if (v < 1 || v > Integer.MAX_VALUE / 4) {
+                throw bad("--block: " + block + " is out of range (1 byte to 512M)");
+            }
+            blockBytes = (int) v;
+        }
+        if (recend != null && recend.isEmpty() && (recstart == null || recstart.isEmpty())) {
+            throw bad("--pipe needs --recend or --recstart to cut records");
+        }
+    }
+
+    /** GNU parallel's escapes in --recend and --recstart: \\n, \\t, \\0, \\\\. */
+    private static byte[] escapes(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char n = s.charAt(++i);
+                sb.append(switch (n) {
+                    case 'n' -> '\n';
+                    case 't' -> '\t';
+                    case 'r' -> '\r';
+                    case '0' -> '\0';
+                    default -> n;
+                });
+            } else {
+                sb.append(c);
+            }
+        }
+        return Bytes.bytes(sb.toString());
     }
 
     private boolean await(Duration deadline) throws InterruptedException {
@@ -874,6 +952,13 @@ public final class RunCommand implements Callable<Integer> {
             return;
         }
         List<String> argv = Template.needsShell(line) ? List.of(shell(), "-c", line) : split(line);
+        if (pipe) {
+            // the block is the job's stdin (the file is deleted when the job has ended for good)
+            List<String> withInput = new ArrayList<>(List.of("/bin/sh", "-c", "exec <\"$0\" && exec \"$@\"",
+                    args.get(0).get(0)));
+            withInput.addAll(argv);
+            argv = withInput;
+        }
         Job.Builder b = Job.builder(Bytes.processArguments(argv)).name(Long.toString(seq));
         Path lineFile = null;
         if (json && results == null) {
@@ -1025,6 +1110,13 @@ public final class RunCommand implements Callable<Integer> {
         }
         freeSlot(r.slot());
         done++;
+        if (pipe) {
+            try {
+                Files.deleteIfExists(Path.of(r.args().get(0).get(0)));
+            } catch (IOException e) {
+                // the directory goes at the end
+            }
+        }
         boolean timedOutNow = result.status() == JobStatus.TIMED_OUT || r.killedByUs()[0];
         if (ok) {
             succeeded++;
@@ -1132,6 +1224,9 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private String tagOf(Running r) {
+        if (pipe && tagTemplate == null) {
+            return tag ? "" : null;
+        }
         if (tagTemplate != null) {
             return tagTemplate.expandUnquoted(jobArgs(r.args()), r.seq(), r.slot());
         }

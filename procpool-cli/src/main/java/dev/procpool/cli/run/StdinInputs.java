@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * <p>Every method is called with the {@code monitor} (the run's lock) held, except {@link #start};
  * {@code onLine} is called with it held whenever a record or the end of input arrives.
  */
-final class StdinInputs {
+final class StdinInputs implements Streamed {
     /** How many records the reader may read ahead of the jobs. */
     static final int AHEAD = 4096;
 
@@ -34,7 +34,8 @@ final class StdinInputs {
         this.warn = warn;
     }
 
-    void start(InputStream in) {
+    @Override
+    public void start(InputStream in) {
         Thread t = new Thread(() -> pump(in), "procpool-run-input");
         t.setDaemon(true);
         t.start();
@@ -67,24 +68,28 @@ final class StdinInputs {
     }
 
     /** How many records are ready now. */
-    int ready() {
+    @Override
+    public int ready() {
         return lines.size();
     }
 
     /** The next record, as a one-column list; only when {@link #ready()} is positive. */
-    List<String> next() {
+    @Override
+    public List<String> next() {
         String line = lines.poll();
         monitor.notifyAll(); // room for the reader again
         return List.of(line);
     }
 
     /** Whether every record has been read and handed out. */
-    boolean exhausted() {
+    @Override
+    public boolean exhausted() {
         return eof && lines.isEmpty();
     }
 
     /** Whether the end of the input has been read. */
-    boolean eof() {
+    @Override
+    public boolean eof() {
         return eof;
     }
 
@@ -94,7 +99,8 @@ final class StdinInputs {
     }
 
     /** Why reading stopped early, if it did. */
-    IOException failure() {
+    @Override
+    public IOException failure() {
         return failure;
     }
 }

@@ -104,6 +104,14 @@ class GnuParallelCompatTest {
             "printf '1\\n2\\n3\\n4\\n5\\n' | $T -j2 -X echo",
             "printf '1\\n2\\n3\\n4\\n5\\n' | $T -N2 echo",
             "$T -N2 --tag echo ::: a b c",
+            // --pipe: blocks of stdin as the jobs' stdin
+            "seq 1 9 | $T --pipe -N3 wc -l",
+            "seq 1 9 | $T --pipe -N2 'cat | tr \"\\n\" \" \"; echo'",
+            "seq 1 100000 | $T --pipe --block 100k wc -l",
+            "seq 1 100000 | $T -j 2 --pipe --block 100K wc -l",
+            "seq 1 400000 | $T --pipe wc -l",
+            "printf '>a\\nx\\n>b\\ny\\n' | $T --pipe -N1 --recstart '>' --recend '' 'cat; echo --'",
+            "printf 'a;b;c;' | $T --pipe -N1 --recend ';' 'cat; echo'",
             // output
             "$T -j2 'echo {}; sleep 0.{}; echo {}e >&2' ::: 3 2 1 2>&1",
             "$T -j2 --tag 'echo {}; echo e{} >&2' ::: b a 2>&1",
