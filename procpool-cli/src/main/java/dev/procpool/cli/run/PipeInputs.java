@@ -53,6 +53,9 @@ final class PipeInputs implements Streamed {
     }
 
     private void pump(InputStream in) {
+        if (records <= 0 && in == System.in && pumpRegularFile()) {
+            return;
+        }
         byte[] buf = new byte[Math.max(blockSize, 4096) + 65536];
         int len = 0;
         boolean end = false;
@@ -70,6 +73,12 @@ final class PipeInputs implements Streamed {
                     }
                 }
                 int cut = end ? len : cutPoint(buf, len);
+                if (cut <= 0 && !end && records <= 0) {
+                    cut = firstBoundaryAfter(buf, len, blockSize); // a record longer than the block: the block grows
+                }
+                if (cut <= 0 && !end && len < buf.length) {
+                    continue; // read more
+                }
                 if (cut <= 0 && !end) {
                     buf = Arrays.copyOf(buf, buf.length * 2); // no whole record yet: a bigger block
                     continue;
@@ -98,8 +107,114 @@ final class PipeInputs implements Streamed {
         }
     }
 
+    /**
+     * Stdin redirected from a regular file ({@code < big.txt}): each block goes from the file to
+     * its block file by the kernel ({@code FileChannel.transferTo}), and only a window before each
+     * cut is read here to find the record boundary. Returns false (nothing consumed) when stdin is
+     * no regular file.
+     */
+    private boolean pumpRegularFile() {
+        java.nio.channels.FileChannel ch;
+        long pos;
+        long size;
+        try {
+            if (!Files.isRegularFile(Path.of("/proc/self/fd/0"))) {
+                return false;
+            }
+            ch = new java.io.FileInputStream(java.io.FileDescriptor.in).getChannel();
+            pos = ch.position();
+            size = ch.size();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        int window = (int) Math.min(blockSize, 256 * 1024);
+        byte[] buf = new byte[window + recstart.length + 1];
+        try {
+            while (pos < size) {
+                long end = Math.min(size, pos + blockSize);
+                if (end < size) {
+                    // the last boundary in the window just before the limit (plus room to see a recstart)
+                    long from = Math.max(pos, end - window);
+                    int n = readAt(ch, buf, from, (int) Math.min(buf.length, size - from));
+                    int cut = cutPoint(buf, n, (int) (end - from));
+                    if (cut > 0) {
+                        end = from + cut;
+                    } else {
+                        end = nextBoundary(ch, end, size); // a record longer than the window: grow the block
+                    }
+                }
+                emit(ch, pos, end - pos);
+                pos = end;
+            }
+        } catch (IOException e) {
+            synchronized (monitor) {
+                failure = e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (monitor) {
+            eof = true;
+            onBlock.run();
+        }
+        return true;
+    }
+
+    private static int readAt(java.nio.channels.FileChannel ch, byte[] buf, long at, int len) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf, 0, len);
+        while (b.hasRemaining()) {
+            if (ch.read(b, at + b.position()) < 0) {
+                break;
+            }
+        }
+        return b.position();
+    }
+
+    /** The first record boundary at or after {@code from}, or the end of the file. */
+    private long nextBoundary(java.nio.channels.FileChannel ch, long from, long size) throws IOException {
+        byte[] buf = new byte[65536 + recstart.length + recend.length];
+        for (long at = from; at < size; at += 65536) {
+            int n = readAt(ch, buf, at, (int) Math.min(buf.length, size - at));
+            for (int i = 0; i < Math.min(n, 65536); i++) {
+                int after = boundaryAt(buf, n, i);
+                if (after > 0 && at + after > from) {
+                    return at + after;
+                }
+            }
+        }
+        return size;
+    }
+
+    private void emit(java.nio.channels.FileChannel ch, long from, long len) throws IOException, InterruptedException {
+        synchronized (monitor) {
+            while (blocks.size() >= AHEAD) {
+                monitor.wait();
+            }
+        }
+        Path f = dir.resolve("block-" + (++written));
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(f,
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            for (long done = 0; done < len; ) {
+                long n = ch.transferTo(from + done, len - done, out);
+                if (n <= 0) {
+                    throw new IOException("stdin ended early (the file shrank while it was read)");
+                }
+                done += n;
+            }
+        }
+        synchronized (monitor) {
+            blocks.add(f.toString());
+            onBlock.run();
+        }
+    }
+
     /** Where this block ends: after the last record end (or -N records) within the block size; 0 if none. */
     private int cutPoint(byte[] buf, int len) {
+        return cutPoint(buf, len, Math.min(len, Math.max(blockSize, 1)));
+    }
+
+    /** As {@link #cutPoint(byte[], int)}, the block ending at most at {@code limit}. */
+    private int cutPoint(byte[] buf, int len, int limit) {
         if (records > 0) {
             int count = 0;
             for (int i = 0; i < len; i++) {
@@ -110,10 +225,20 @@ final class PipeInputs implements Streamed {
             }
             return 0;
         }
-        int limit = Math.min(len, Math.max(blockSize, 1));
         for (int i = limit - 1; i >= 0; i--) {
             int after = boundaryAt(buf, len, i);
-            if (after > 0 && after <= len) {
+            if (after > 0 && after <= limit) {
+                return after;
+            }
+        }
+        return 0;
+    }
+
+    /** The first record boundary ending after {@code from}, or 0 when the buffer holds none. */
+    private int firstBoundaryAfter(byte[] buf, int len, int from) {
+        for (int i = Math.max(0, from - recend.length); i < len; i++) {
+            int after = boundaryAt(buf, len, i);
+            if (after > from) {
                 return after;
             }
         }

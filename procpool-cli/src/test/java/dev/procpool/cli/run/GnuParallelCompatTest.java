@@ -63,8 +63,8 @@ class GnuParallelCompatTest {
             "$T --dry-run echo {} ::: 'a b' \"c'd\" 'x$y' " + UTF,
             "$T -d _ echo :::: " + "$(printf 'in\\351')" + "_d");
 
-    /** Everything else, once. */
-    private static final List<String> CASES = List.of(
+    /** Everything else, once, in four groups (each a test of its own, so each has its own time limit). */
+    private static final List<String> SOURCES = List.of(
             // sources and combinations
             "$T echo ::: a b c",
             "$T echo {2} {1} ::: a b ::: 1 2 3",
@@ -93,7 +93,9 @@ class GnuParallelCompatTest {
             "printf 'a\\r\\nb\\n' | $T echo {}x",
             "$T --colsep , echo {2}-{1} ::: a,b c,d",
             "$T --header : echo {a}-{b} ::: a 1 2 ::: b x y",
-            "$T --header : --colsep , echo {m}-{n} :::: h.csv",
+            "$T --header : --colsep , echo {m}-{n} :::: h.csv");
+
+    private static final List<String> JOBS = List.of(
             // several arguments a job
             "$T -N2 echo {1}-{2} ::: 1 2 3 4 5",
             "$T -n2 echo ::: 1 2 3 4 5",
@@ -112,6 +114,11 @@ class GnuParallelCompatTest {
             "seq 1 400000 | $T --pipe wc -l",
             "printf '>a\\nx\\n>b\\ny\\n' | $T --pipe -N1 --recstart '>' --recend '' 'cat; echo --'",
             "printf 'a;b;c;' | $T --pipe -N1 --recend ';' 'cat; echo'",
+            "$T --pipe --block 100k wc -l < seq.txt",
+            "$T --pipe --block 3 --recstart '>' --recend '' 'cat; echo --' < rs.txt",
+            "cat rs.txt | $T --pipe --block 3 --recstart '>' --recend '' 'cat; echo --'");
+
+    private static final List<String> OUTPUT = List.of(
             // output
             "$T -j2 'echo {}; sleep 0.{}; echo {}e >&2' ::: 3 2 1 2>&1",
             "$T -j2 --tag 'echo {}; echo e{} >&2' ::: b a 2>&1",
@@ -123,7 +130,9 @@ class GnuParallelCompatTest {
             "$T --eta echo ::: a b 2>/dev/null",
             "$T --bar echo ::: a b 2>/dev/null",
             "$T --shuf echo ::: a b c d e | LC_ALL=C sort",
-            "$T --joblog - true ::: a | cut -f 1,2,5,7,8,9",
+            "$T --joblog - true ::: a | cut -f 1,2,5,7,8,9");
+
+    private static final List<String> EXITS = List.of(
             // exit codes and --halt
             "$T 'echo {}; exit {}' ::: 0 1 2 0",
             "$T true ::: 1 2",
@@ -170,21 +179,44 @@ class GnuParallelCompatTest {
                 + " && printf 'a_b\\351_c' > \"$(printf 'in\\351')_d\""
                 + " && printf 'x\\n' > \"$(printf 'lat\\351')\" && printf 'yy\\n' > \"$(printf 'caf\\303\\251')\""
                 + " && printf 'n,m\\n1,2\\n3,4\\n' > h.csv && printf 'a\\0b\\nc\\n' > nul.txt && touch afile"
-                + " && mkdir rr && touch rr/1", Map.of(), null);
+                + " && mkdir rr && touch rr/1 && seq 1 100000 > seq.txt && printf '>a\\nx\\n>b\\ny\\n' > rs.txt",
+                Map.of(), null);
         assertThat(made.exit()).as(made.text()).isZero();
     }
 
     @Test
-    void sameOutputAndExitCodeAsGnuParallel() throws Exception {
+    void bytesUnderBothLocales() throws Exception {
         List<String[]> runs = new ArrayList<>();
         for (String c : BYTE_CASES) {
             runs.add(new String[] {c, null});
             runs.add(new String[] {c, "C.UTF-8"});
         }
-        for (String c : CASES) {
-            runs.add(new String[] {c, "C.UTF-8"});
-        }
-        ExecutorService threads = Executors.newFixedThreadPool(3);
+        compareAll(runs);
+    }
+
+    @Test
+    void sourcesReplacementStringsRecordsAndColumns() throws Exception {
+        compareAll(SOURCES.stream().map(c -> new String[] {c, "C.UTF-8"}).toList());
+    }
+
+    @Test
+    void severalArgumentsAJobAndPipe() throws Exception {
+        compareAll(JOBS.stream().map(c -> new String[] {c, "C.UTF-8"}).toList());
+    }
+
+    @Test
+    void outputGroupingAndOrder() throws Exception {
+        compareAll(OUTPUT.stream().map(c -> new String[] {c, "C.UTF-8"}).toList());
+    }
+
+    @Test
+    void exitCodesHaltAndBadInput() throws Exception {
+        compareAll(EXITS.stream().map(c -> new String[] {c, "C.UTF-8"}).toList());
+    }
+
+    /** Runs the cases two at a time, each with its own deadline, and reports every difference at once. */
+    private static void compareAll(List<String[]> runs) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(2);
         try {
             List<Future<String>> outcomes = new ArrayList<>();
             for (String[] r : runs) {

@@ -207,7 +207,7 @@ class RunCommandTest {
     void unsupportedGnuOptionsAreRefusedByNameWithWhatToUseInstead() throws Exception {
         Outcome o = run("--pipepart", "wc", "-l");
         assertThat(o.exit()).isEqualTo(255);
-        assertThat(o.err()).startsWith("procpool: --pipepart is not supported by procpool run: ").contains("split");
+        assertThat(o.err()).startsWith("procpool: --pipepart is not supported by procpool run: use --pipe < FILE");
         Outcome perl = run("echo", "{= $_ = reverse($_) =}", ":::", "ab");
         assertThat(perl.exit()).isEqualTo(255);
         assertThat(perl.err()).startsWith("procpool: '{= $_ = reverse($_) =}' is beyond the Perl procpool understands");
