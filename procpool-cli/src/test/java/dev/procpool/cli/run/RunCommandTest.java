@@ -288,4 +288,29 @@ class RunCommandTest {
         assertThat(java.util.HexFormat.of().formatHex(log)).as("the command in the joblog, byte for byte")
                 .endsWith(java.util.HexFormat.of().formatHex("\techo 'lat".getBytes()) + "e9270a");
     }
+
+    /**
+     * Every byte but NUL, as one argument, from the command line, from a file and from stdin (-0),
+     * comes out unchanged, under LANG unset (the JVM's charset is US-ASCII then) and C.UTF-8 (where
+     * most of these bytes are not UTF-8), on whichever JDK runs the tests.
+     */
+    @Test
+    void everyByteButNulPassesThroughUnderAnyLocale() throws Exception {
+        StringBuilder octal = new StringBuilder();
+        StringBuilder hex = new StringBuilder();
+        for (int b = 1; b <= 255; b++) {
+            octal.append(String.format("\\%03o", b));
+            hex.append(String.format("%02x", b));
+        }
+        String procpool = String.join(" ", RunCli.procpool().stream().map(w -> "'" + w + "'").toList());
+        String script = "A=\"$(printf '" + octal + "x')\"; A=\"${A%x}\"; printf '%s\\0' \"$A\" > all.bin; "
+                + procpool + " -k printf %s ::: \"$A\" | od -An -tx1 -v | tr -d ' \\n'; echo; "
+                + procpool + " -k -0 printf %s :::: all.bin | od -An -tx1 -v | tr -d ' \\n'; echo; "
+                + procpool + " -k -0 printf %s < all.bin | od -An -tx1 -v | tr -d ' \\n'; echo";
+        for (String locale : new String[] {"unset LANG LC_ALL LC_CTYPE", "unset LANG; export LC_ALL=C.UTF-8"}) {
+            Outcome o = RunCli.run(List.of("sh", "-c", locale + "; " + script), null, dir);
+            assertThat(o.exit()).as(o.err()).isZero();
+            assertThat(o.out().split("\n")).as(locale).containsExactly(hex.toString(), hex.toString(), hex.toString());
+        }
+    }
 }
