@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
             "With --listen: every connection must prove it knows the shared token (an HMAC challenge; the token never travels).",
             "Token: --token-file FILE, or the environment variable PROCPOOL_TOKEN (at least 16 characters).",
             "Anyone holding the token can run any code here as this user: see docs/security.md.",
+            "It also runs the shell commands of 'procpool run -S HOST:PORT' (same token), in this directory and environment.",
             "With --redis: joins the pool of a Redis namespace as a node: takes tasks from the Redis stream, runs them in "
                 + "local worker processes, and takes over the tasks of nodes that died. Delivery is at least once: a task "
                 + "whose node died runs again elsewhere.",

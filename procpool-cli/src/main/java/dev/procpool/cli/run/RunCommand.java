@@ -61,7 +61,14 @@ import picocli.CommandLine.Spec;
  * (GNU's default {@code --group}), so lines of different jobs never mix; with {@code -k} in input
  * order; {@code --line-buffer} prints whole lines as they come, {@code -u} passes output straight
  * through. A command line with shell syntax runs under {@code $PARALLEL_SHELL}, else
- * {@code $SHELL}, else {@code /bin/sh}; a plain one is started directly.
+ * {@code $SHELL}, else {@code /bin/sh}; a plain one is started directly. {@code --pipe} cuts stdin
+ * into blocks instead, one for each job's stdin ({@link PipeInputs}).
+ *
+ * <p>{@code -S [N/]HOST:PORT} runs the jobs on procpool worker-servers instead of (or, with
+ * {@code -S :}, beside) this machine: one authenticated connection per job, the server runs it in
+ * its own job pool (a timeout kills the job's tree there), the output comes back whole when it
+ * ends and is printed by the same rules; a lost server gets no more jobs, and its running jobs run
+ * again elsewhere within {@code --retries} or are reported failed.
  *
  * <p>Every byte of arguments, input, replacement strings, output and paths passes through unchanged
  * (except NUL), under any locale; see {@link Bytes} for how.
