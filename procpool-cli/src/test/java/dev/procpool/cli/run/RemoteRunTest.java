@@ -49,10 +49,11 @@ class RemoteRunTest {
     }
 
     /** Starts a worker server on a free port of 127.0.0.1 and returns "127.0.0.1:PORT". */
-    private String server() throws Exception {
+    private String server(String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(RunCli.procpool());
         cmd.set(cmd.size() - 1, "worker-server"); // RunCli.procpool() ends with "run"
         cmd.addAll(List.of("--listen", "127.0.0.1:0", "--token-file", token.toString()));
+        cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         servers.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -187,6 +188,37 @@ class RemoteRunTest {
         Outcome o = RunCli.run(RunCli.procpool("-S", "127.0.0.1:1", "echo", ":::", "x"), null, dir);
         assertThat(o.exit()).isEqualTo(255);
         assertThat(o.err()).startsWith("procpool: -S needs the worker-servers' token: --token-file FILE or $PROCPOOL_TOKEN");
+    }
+
+    @Test
+    void overTlsWhenAsked() throws Exception {
+        Path keyStore = dir.resolve("server.p12");
+        Path trustStore = dir.resolve("trust.p12");
+        Path cert = dir.resolve("server.cer");
+        Path password = dir.resolve("password");
+        Files.writeString(password, "changeit\n");
+        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keyStore.toString(),
+                "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit");
+        keytool("-exportcert", "-alias", "server", "-keystore", keyStore.toString(), "-storepass", "changeit",
+                "-file", cert.toString());
+        keytool("-importcert", "-noprompt", "-alias", "server", "-file", cert.toString(), "-keystore",
+                trustStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+        String a = server("--tls-keystore", keyStore.toString(), "--tls-password-file", password.toString());
+        Outcome tls = run("-k", "-S", a, "--tls-truststore", trustStore.toString(), "--tls-password-file",
+                password.toString(), "echo", ":::", "over", "tls");
+        assertThat(tls.exit()).as(tls.err()).isZero();
+        assertThat(tls.out()).isEqualTo("over\ntls\n");
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
     }
 
     private static boolean gone(long pid) {
