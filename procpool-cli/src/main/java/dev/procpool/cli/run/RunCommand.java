@@ -278,7 +278,35 @@ public final class RunCommand implements Callable<Integer> {
 
     /** The main arguments as byte strings: see {@link Bytes}. */
     public static String[] rawArguments(String[] args) {
+        argumentsAreBytes = true;
         return Bytes.rawArguments(args);
+    }
+
+    /**
+     * Whether the arguments came through {@link #rawArguments} (the command line); when the command
+     * runs in-process with Java strings instead (Main.commandLine().execute(...)), they are
+     * turned into byte strings (UTF-8) first.
+     */
+    private static volatile boolean argumentsAreBytes;
+
+    private void argumentsToBytes() {
+        if (argumentsAreBytes) {
+            return;
+        }
+        words = new ArrayList<>(words.stream().map(Bytes::text).toList());
+        argFiles = new ArrayList<>(argFiles.stream().map(Bytes::text).toList());
+        servers = new ArrayList<>(servers.stream().map(Bytes::text).toList());
+        tagString = tagString == null ? null : Bytes.text(tagString);
+        replaceString = replaceString == null ? null : Bytes.text(replaceString);
+        colsep = colsep == null ? null : Bytes.text(colsep);
+        delimiter = delimiter == null ? null : Bytes.text(delimiter);
+        recend = recend == null ? null : Bytes.text(recend);
+        recstart = recstart == null ? null : Bytes.text(recstart);
+        joblog = joblog == null ? null : Bytes.text(joblog);
+        results = results == null ? null : Bytes.text(results);
+        tokenFile = tokenFile == null ? null : Bytes.text(tokenFile);
+        tlsTrustStore = tlsTrustStore == null ? null : Bytes.text(tlsTrustStore);
+        tlsPasswordFile = tlsPasswordFile == null ? null : Bytes.text(tlsPasswordFile);
     }
 
     /** Longest command line -X, -m and --xargs build (GNU parallel's default is about as long). */
@@ -478,6 +506,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private int runAll() throws Exception {
+        argumentsToBytes();
         refuseUnsupported();
         checkOptions();
         List<String> command = new ArrayList<>();
