@@ -16,6 +16,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${1:-5}
 PIPE_MIB=${2:-1024}
 PIPE_ROUNDS=${3:-3}
+TRUE_JOBS=${TRUE_JOBS:-1000}   # smaller counts only to try the script out
+ECHO_JOBS=${ECHO_JOBS:-10000}
 PROCPOOL=bin/procpool
 command -v parallel >/dev/null || { echo "GNU parallel is not installed (apt-get install parallel)" >&2; exit 1; }
 
@@ -28,13 +30,13 @@ secs() {
     echo "$t1 - $t0" | bc -l
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-minmax() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s %s", lo, hi}'; }
+minmax() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s %s\n", lo, hi}'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-seq 1000 > "$tmp/true.txt"
-seq 10000 > "$tmp/echo.txt"
+seq "$TRUE_JOBS" > "$tmp/true.txt"
+seq "$ECHO_JOBS" > "$tmp/echo.txt"
 # PIPE_MIB MiB of numbered lines
 (set +o pipefail; seq 1 200000000 | head -c $((PIPE_MIB * 1024 * 1024)) > "$tmp/lines.txt")
 "$PROCPOOL" run -j 2 true ::: warm-up >/dev/null
@@ -70,6 +72,10 @@ for round in $(seq "$PIPE_ROUNDS"); do
     done
 done
 load_after=$(load)
+# every round's seconds, kept beside the summary (stderr), so a run is never lost to a formatting slip
+for f in "$tmp"/*-true "$tmp"/*-echo "$tmp"/*-one "$tmp"/*-pipe; do
+    echo "$(basename "$f"): $(tr '\n' ' ' < "$f")" >&2
+done
 
 declare -A med lo hi
 for f in "$tmp"/*-true "$tmp"/*-echo "$tmp"/*-one "$tmp"/*-pipe; do
@@ -92,8 +98,8 @@ Load average (1, 5, 15 min) before: $load_before; after: $load_after.
 EOF
 for runner in xargs parallel procpool; do
     printf '| %s | %s (%s–%s) | %s (%s–%s) | %s ms (%s–%s) |\n' "$runner" \
-        "$(rate 1000 "${med[$runner-true]}")" "$(rate 1000 "${hi[$runner-true]}")" "$(rate 1000 "${lo[$runner-true]}")" \
-        "$(rate 10000 "${med[$runner-echo]}")" "$(rate 10000 "${hi[$runner-echo]}")" "$(rate 10000 "${lo[$runner-echo]}")" \
+        "$(rate "$TRUE_JOBS" "${med[$runner-true]}")" "$(rate "$TRUE_JOBS" "${hi[$runner-true]}")" "$(rate "$TRUE_JOBS" "${lo[$runner-true]}")" \
+        "$(rate "$ECHO_JOBS" "${med[$runner-echo]}")" "$(rate "$ECHO_JOBS" "${hi[$runner-echo]}")" "$(rate "$ECHO_JOBS" "${lo[$runner-echo]}")" \
         "$(ms "${med[$runner-one]}")" "$(ms "${lo[$runner-one]}")" "$(ms "${hi[$runner-one]}")"
 done
 cat <<EOF
