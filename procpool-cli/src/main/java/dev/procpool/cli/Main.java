@@ -54,7 +54,9 @@ public final class Main implements Runnable {
         if (Runtime.version().feature() < 21 && System.getProperty("jdk.lang.Process.launchMechanism") == null) {
             System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
         }
-        System.exit(commandLine().execute(args));
+        // procpool run passes every byte of its arguments through, whatever the locale
+        String[] argv = args.length > 0 && args[0].equals("run") ? dev.procpool.cli.run.RunCommand.rawArguments(args) : args;
+        System.exit(commandLine().execute(argv));
     }
 
     /**
@@ -64,7 +66,9 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
         // procpool run: options come before the command, and everything after it is the command's
-        cmd.getSubcommands().get("run").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(false);
+        CommandLine run = cmd.getSubcommands().get("run");
+        run.setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(false);
+        dev.procpool.cli.run.RunCommand.registerUnsupportedOptions(run);
         cmd.setParameterExceptionHandler(Main::handleBadInput);
         cmd.setExecutionExceptionHandler(Main::handleFailure);
         return cmd;

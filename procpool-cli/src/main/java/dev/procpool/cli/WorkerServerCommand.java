@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
             "Anyone holding the token can run any code here as this user: see docs/security.md.",
             "--classpath (-cp) puts your application's classes on every worker's classpath (both modes); with --listen, "
                 + "classes missing here are also loaded from the controller unless it turned that off.",
+            "It also runs the shell commands of 'procpool run -S HOST:PORT' (same token), in this directory and environment.",
             "With --redis: joins the pool of a Redis namespace as a node: takes tasks from the Redis stream, runs them in "
                 + "local worker processes, and takes over the tasks of nodes that died. Delivery is at least once: a task "
                 + "whose node died runs again elsewhere.",

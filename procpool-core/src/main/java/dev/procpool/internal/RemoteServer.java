@@ -242,6 +242,11 @@ public final class RemoteServer implements AutoCloseable {
                     serveContext(open, in, out);
                     return;
                 }
+                if (RemoteCommandJobs.isJob(open.type())) { // a command job (procpool run -S), not a worker JVM
+                    socket.setSoTimeout(0);
+                    RemoteCommandJobs.serve(socket, open, in, out, log);
+                    return;
+                }
                 if (open.type() != Frames.R_OPEN) {
                     refuse(out, "expected OPEN after authentication, got frame type " + open.type());
                     return;

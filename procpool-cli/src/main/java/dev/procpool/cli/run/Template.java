@@ -2,70 +2,285 @@ package dev.procpool.cli.run;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A command template with GNU parallel's replacement strings: {@code {}}, {@code {.}}, {@code {/}},
- * {@code {//}}, {@code {/.}}, {@code {#}}, {@code {%}}, and {@code {n}} (with the same suffixes)
- * for the n-th input source. Values are shell-quoted where needed, as GNU parallel does; a template
- * without any replacement string gets the arguments appended.
+ * A command template with GNU parallel's replacement strings, expanded once per job.
+ *
+ * <p>{@code {}} (every argument of the job), {@code {.}} (without extension), {@code {/}}
+ * (basename), {@code {//}} (dirname), {@code {/.}} (basename without extension), {@code {#}} (job
+ * number), {@code {%}} (job slot), {@code {n}} with the same suffixes (the n-th input source or
+ * column; with {@code -N}, the n-th argument of the job), {@code {name}} (a column named by
+ * {@code --header}), and {@code {= EXPR =}} / {@code {=n EXPR =}} with a subset of Perl (see
+ * {@link PerlSubset}). Values are shell-quoted where needed, as GNU parallel does; a template
+ * without any replacement string gets the arguments appended. With {@code -X}, a word holding a
+ * replacement string is repeated once per argument of the job.
+ *
+ * <p>Every string here is a byte string (see {@link Bytes}).
+ *
+ * <pre>{@code
+ * Template t = new Template(List.of("gzip", "{}"), "{}", Map.of(), false);
+ * t.expand(List.of(List.of("a.log")), 1, 1); // "gzip a.log"
+ * }</pre>
  */
 final class Template {
-    private static final Pattern REPLACEMENT = Pattern.compile("\\{(\\d*)(\\.|/|//|/\\.)?\\}|\\{#\\}|\\{%\\}");
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
-    private final String template;
-    private final boolean hasReplacement;
+    /** One piece of the template: literal text or a replacement. */
+    private record Piece(String literal, int position, String suffix, String name, PerlSubset perl, char special) {
+    }
 
-    Template(List<String> words) {
-        this.template = String.join(" ", words);
-        this.hasReplacement = REPLACEMENT.matcher(template).find();
+    private final String template;
+    private final List<List<Piece>> words = new ArrayList<>();
+    private final boolean hasReplacement;
+    private final boolean contextReplace;
+    private final Map<String, Integer> names;
+    private final boolean usesSlot;
+    private final boolean usesSeq;
+
+    /**
+     * @param commandWords the command's words (joined with spaces, as GNU parallel does)
+     * @param replace the string that stands for the arguments ({@code {}} unless {@code -I})
+     * @param names column names from {@code --header} (1-based positions)
+     * @param contextReplace {@code -X}
+     */
+    Template(List<String> commandWords, String replace, Map<String, Integer> names, boolean contextReplace) {
+        this.template = String.join(" ", commandWords);
+        this.names = names;
+        this.contextReplace = contextReplace;
+        boolean any = false;
+        boolean slot = false;
+        boolean seqUsed = false;
+        List<Piece> current = new ArrayList<>();
+        words.add(current);
+        for (Piece p : parse(template, replace)) {
+            if (p.literal() == null) {
+                any = true;
+                slot |= p.special() == '%';
+                seqUsed |= p.special() == '#';
+                current.add(p);
+                continue;
+            }
+            // words are split at spaces outside replacement strings (-X repeats a whole word)
+            String[] parts = p.literal().split(" ", -1);
+            for (int i = 0; i < parts.length; i++) {
+                if (i > 0) {
+                    current = new ArrayList<>();
+                    words.add(current);
+                }
+                if (!parts[i].isEmpty()) {
+                    current.add(new Piece(parts[i], 0, "", null, null, '\0'));
+                }
+            }
+        }
+        this.hasReplacement = any;
+        this.usesSlot = slot;
+        this.usesSeq = seqUsed;
+    }
+
+    private List<Piece> parse(String word, String replace) {
+        List<Piece> out = new ArrayList<>();
+        StringBuilder lit = new StringBuilder();
+        int i = 0;
+        while (i < word.length()) {
+            if (!replace.equals("{}") && word.startsWith(replace, i)) {
+                flush(lit, out);
+                out.add(new Piece(null, 0, "", null, null, '\0'));
+                i += replace.length();
+                continue;
+            }
+            if (word.charAt(i) == '{') {
+                int close = word.indexOf('}', i);
+                Piece p = null;
+                int end = close;
+                if (word.startsWith("{=", i)) {
+                    int perlEnd = word.indexOf("=}", i + 2);
+                    if (perlEnd > 0) {
+                        p = perl(word.substring(i + 1, perlEnd));
+                        end = perlEnd + 1;
+                    }
+                } else if (close > 0) {
+                    p = replacement(word.substring(i + 1, close), replace);
+                }
+                if (p != null) {
+                    flush(lit, out);
+                    out.add(p);
+                    i = end + 1;
+                    continue;
+                }
+            }
+            lit.append(word.charAt(i));
+            i++;
+        }
+        flush(lit, out);
+        return out;
+    }
+
+    /** {@code {= EXPR =}} or {@code {=N EXPR =}} (the N-th source or column): the text between the braces. */
+    private Piece perl(String inside) {
+        String expr = inside.substring(1);
+        int pos = 0;
+        java.util.regex.Matcher m = Pattern.compile("(\\d+)\\s").matcher(expr);
+        if (m.lookingAt()) {
+            pos = Integer.parseInt(m.group(1));
+            expr = expr.substring(m.end());
+        }
+        return new Piece(null, pos, "", null, PerlSubset.parse(expr.strip()), '\0');
+    }
+
+    private Piece replacement(String inside, String replace) {
+        if (inside.equals("#")) {
+            return new Piece(null, 0, "", null, null, '#');
+        }
+        if (inside.equals("%")) {
+            return new Piece(null, 0, "", null, null, '%');
+        }
+        Matcher m = Pattern.compile("(\\d*)(\\.|/|//|/\\.)?").matcher(inside);
+        if (m.matches() && (replace.equals("{}") || !m.group(1).isEmpty())) {
+            String n = m.group(1);
+            return new Piece(null, n.isEmpty() ? 0 : Integer.parseInt(n), m.group(2) == null ? "" : m.group(2), null,
+                    null, '\0');
+        }
+        if (names.containsKey(inside)) {
+            return new Piece(null, names.get(inside), "", inside, null, '\0');
+        }
+        return null;
+    }
+
+    private static void flush(StringBuilder lit, List<Piece> out) {
+        if (lit.length() > 0) {
+            out.add(new Piece(lit.toString(), 0, "", null, null, '\0'));
+            lit.setLength(0);
+        }
     }
 
     boolean usesSlot() {
-        return template.contains("{%}");
+        return usesSlot;
     }
 
-    /** The command line for one job: {@code args} one per input source, 1-based seq and slot. */
-    String expand(List<String> args, long seq, int slot) {
+    boolean usesSeq() {
+        return usesSeq;
+    }
+
+    boolean hasReplacement() {
+        return hasReplacement;
+    }
+
+    /**
+     * The command line for one job.
+     *
+     * @param args the job's arguments: one record per argument, each a list of columns (one per
+     *     input source, or per {@code --colsep} column)
+     * @param seq the 1-based job number
+     * @param slot the 1-based job slot
+     */
+    String expand(List<List<String>> args, long seq, int slot) {
         if (!hasReplacement) {
             List<String> parts = new ArrayList<>();
             if (!template.isEmpty()) {
                 parts.add(template);
             }
-            for (String a : args) {
-                // with no command, the argument is the command itself (GNU: `parallel ::: 'echo hi'`)
-                parts.add(template.isEmpty() ? a : quote(a));
+            for (List<String> record : args) {
+                for (String a : record) {
+                    // with no command, the argument is the command itself (GNU: `parallel ::: 'echo hi'`)
+                    parts.add(template.isEmpty() ? a : quote(a));
+                }
             }
             return String.join(" ", parts);
         }
-        Matcher m = REPLACEMENT.matcher(template);
         StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String whole = m.group();
-            String value;
-            if (whole.equals("{#}")) {
-                value = Long.toString(seq);
-            } else if (whole.equals("{%}")) {
-                value = Integer.toString(slot);
+        for (int w = 0; w < words.size(); w++) {
+            List<Piece> word = words.get(w);
+            if (w > 0) {
+                sb.append(' ');
+            }
+            boolean replaces = word.stream().anyMatch(p -> p.literal() == null && p.special() == '\0');
+            if (contextReplace && replaces && args.size() != 1) {
+                List<String> each = new ArrayList<>();
+                for (List<String> record : args) {
+                    each.add(expandWord(word, List.of(record), seq, slot));
+                }
+                sb.append(String.join(" ", each));
             } else {
-                String n = m.group(1);
-                String suffix = m.group(2) == null ? "" : m.group(2);
-                if (n.isEmpty()) {
-                    List<String> each = new ArrayList<>();
-                    for (String a : args) {
-                        each.add(quote(transform(a, suffix)));
+                sb.append(expandWord(word, args, seq, slot));
+            }
+        }
+        return sb.toString();
+    }
+
+    private String expandWord(List<Piece> word, List<List<String>> args, long seq, int slot) {
+        StringBuilder sb = new StringBuilder();
+        for (Piece p : word) {
+            if (p.literal() != null) {
+                sb.append(p.literal());
+            } else if (p.special() == '#') {
+                sb.append(seq);
+            } else if (p.special() == '%') {
+                sb.append(slot);
+            } else if (p.position() == 0) {
+                List<String> each = new ArrayList<>();
+                for (List<String> record : args) {
+                    for (String a : record) {
+                        each.add(quoted(value(a, p), p));
                     }
-                    value = String.join(" ", each);
+                }
+                sb.append(String.join(" ", each));
+            } else {
+                String v = at(args, p.position());
+                sb.append(v == null ? "" : quoted(value(v, p), p));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {n}: the n-th column of a one-argument job, else (with -N) the n-th argument. */
+    private static String at(List<List<String>> args, int n) {
+        if (args.size() == 1) {
+            List<String> record = args.get(0);
+            return n <= record.size() ? record.get(n - 1) : null;
+        }
+        return n <= args.size() ? String.join(" ", args.get(n - 1)) : null;
+    }
+
+    private static String quoted(String value, Piece p) {
+        return p.perl() != null && p.perl().unquoted() ? value : quote(value);
+    }
+
+    private static String value(String arg, Piece p) {
+        return p.perl() != null ? p.perl().apply(arg) : transform(arg, p.suffix());
+    }
+
+    /** The template with the job's values unquoted, for {@code --tagstring}. */
+    String expandUnquoted(List<List<String>> args, long seq, int slot) {
+        StringBuilder sb = new StringBuilder();
+        for (int w = 0; w < words.size(); w++) {
+            List<Piece> word = words.get(w);
+            if (w > 0) {
+                sb.append(' ');
+            }
+            for (Piece p : word) {
+                if (p.literal() != null) {
+                    sb.append(p.literal());
+                } else if (p.special() == '#') {
+                    sb.append(seq);
+                } else if (p.special() == '%') {
+                    sb.append(slot);
+                } else if (p.position() == 0) {
+                    List<String> each = new ArrayList<>();
+                    for (List<String> record : args) {
+                        for (String a : record) {
+                            each.add(value(a, p));
+                        }
+                    }
+                    sb.append(String.join(" ", each));
                 } else {
-                    int i = Integer.parseInt(n);
-                    value = i >= 1 && i <= args.size() ? quote(transform(args.get(i - 1), suffix)) : "";
+                    String v = at(args, p.position());
+                    sb.append(v == null ? "" : value(v, p));
                 }
             }
-            m.appendReplacement(sb, Matcher.quoteReplacement(value));
         }
-        m.appendTail(sb);
         return sb.toString();
     }
 
@@ -125,7 +340,9 @@ final class Template {
         }
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (!(Character.isLetterOrDigit(c) || c == ' ' || "_@%+=:,./-".indexOf(c) >= 0)) {
+            // bytes above 0x7F (UTF-8 or Latin-1 letters) are no shell syntax
+            if (!(c >= 0x80 || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' '
+                    || "_@%+=:,./-".indexOf(c) >= 0)) {
                 return true;
             }
         }

@@ -20,8 +20,9 @@ final class RunCli {
     }
 
     static List<String> procpool(String... args) {
+        // the flags bin/procpool uses: a short-lived command starts fastest with them
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.procpool.cli.Main", "run"));
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:disable", "-Xlog:all=error:stderr", "-cp", System.getProperty("java.class.path"), "dev.procpool.cli.Main", "run"));
         cmd.addAll(List.of(args));
         return cmd;
     }

@@ -102,11 +102,29 @@ class RunCommandTest {
     }
 
     @Test
-    void barShowsProgressOnStderr() throws Exception {
-        Outcome o = run("--bar", "-j", "1", "true", ":::", "1", "2", "3");
+    void barIsOffWhenStderrIsNoTerminal() throws Exception {
+        Outcome o = run("--bar", "-j", "1", "echo", ":::", "1", "2", "3");
         assertThat(o.exit()).isZero();
-        assertThat(o.out()).isEmpty();
-        assertThat(o.err()).contains("\r100% 3:0 [").endsWith("]\n");
+        assertThat(o.out()).isEqualTo("1\n2\n3\n");
+        assertThat(o.err()).isEmpty();
+    }
+
+    @Test
+    void barOnATerminalErasesItsLineKeepsOutputApartAndShowsAnEta() throws Exception {
+        // script(1) gives the command a terminal; its output is what the terminal received
+        String cmd = String.join(" ", RunCli.procpool("--bar", "-j", "1", "echo {}; sleep 0.1", ":::", "1", "22", "333")
+                .stream().map(w -> "'" + w.replace("'", "'\\''") + "'").toList());
+        Outcome o = RunCli.run(List.of("script", "-qec", cmd, "/dev/null"), null, dir);
+        assertThat(o.exit()).isZero();
+        String screen = o.out().replace("\r\n", "\n");
+        assertThat(screen).contains("\r\033[K100% 3:0=0s 333");
+        assertThat(screen).contains("33% 1:2=");
+        // every line of job output starts on a clean line: the bar was erased before it
+        assertThat(screen).contains("\r\033[K22\n").contains("\r\033[K333\n");
+        for (String line : screen.split("\n")) {
+            String visible = line.substring(line.lastIndexOf("\033[K") < 0 ? 0 : line.lastIndexOf("\033[K") + 3);
+            assertThat(visible).as("what remains of a line on the terminal").matches("1|22|333|100% 3:0=0s 333");
+        }
     }
 
     @Test
@@ -182,6 +200,117 @@ class RunCommandTest {
             Outcome o = run(args);
             assertThat(o.exit()).as(String.join(" ", args)).isEqualTo(255);
             assertThat(o.err()).as(String.join(" ", args)).startsWith("procpool: ").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void unsupportedGnuOptionsAreRefusedByNameWithWhatToUseInstead() throws Exception {
+        Outcome o = run("--pipepart", "wc", "-l");
+        assertThat(o.exit()).isEqualTo(255);
+        assertThat(o.err()).startsWith("procpool: --pipepart is not supported by procpool run: use --pipe < FILE");
+        Outcome perl = run("echo", "{= $_ = reverse($_) =}", ":::", "ab");
+        assertThat(perl.exit()).isEqualTo(255);
+        assertThat(perl.err()).startsWith("procpool: '{= $_ = reverse($_) =}' is beyond the Perl procpool understands");
+    }
+
+    @Test
+    void helpHasNoFormattingWarnings() throws Exception {
+        Outcome o = run("--help");
+        assertThat(o.exit()).isZero();
+        assertThat(o.out()).contains("N% of the cores");
+        assertThat(o.err()).doesNotContain("WARN");
+    }
+
+    @Test
+    void ctrlCKillsTheRunningJobsAndExits255() throws Exception {
+        Process p = new ProcessBuilder(RunCli.procpool("sh -c 'echo $$ > pid.{}; exec sleep 60'", ":::", "a"))
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        try {
+            Path pidFile = dir.resolve("pid.a");
+            org.awaitility.Awaitility.await("the job started").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+            long jobPid = Long.parseLong(Files.readString(pidFile).strip());
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("procpool ended after SIGINT").isTrue();
+            assertThat(p.exitValue()).isEqualTo(255);
+            org.awaitility.Awaitility.await("the job's process is gone").atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> ProcessHandle.of(jobPid).map(h -> !h.isAlive() || zombie(jobPid)).orElse(true));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void lineBufferPrintsWholeLinesWhileTheJobStillRuns() throws Exception {
+        Process p = new ProcessBuilder(RunCli.procpool("--line-buffer", "--tag",
+                ": {}; printf 'first\\nhalf'; while [ ! -e go ]; do sleep 0.05; done; echo ' done'", ":::", "x"))
+                .directory(dir.toFile()).start();
+        StringBuffer out = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = p.getInputStream()) {
+                for (int c; (c = in.read()) >= 0; ) {
+                    out.append((char) c);
+                }
+            } catch (java.io.IOException e) {
+                // ended
+            }
+        });
+        reader.start();
+        try {
+            org.awaitility.Awaitility.await("the first whole line, the job still running").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> out.toString().equals("x\tfirst\n"));
+            Files.writeString(dir.resolve("go"), "");
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            reader.join(10_000);
+            assertThat(out.toString()).isEqualTo("x\tfirst\nx\thalf done\n");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void joblogAndOutputKeepBytesThatAreNotUtf8() throws Exception {
+        String procpool = String.join(" ", RunCli.procpool().stream().map(w -> "'" + w + "'").toList());
+        Outcome o = RunCli.run(List.of("sh", "-c", "unset LANG LC_ALL; " + procpool
+                + " --joblog log echo ::: \"$(printf 'lat\\351')\" | od -An -tx1"), null, dir);
+        assertThat(o.exit()).as(o.err()).isZero();
+        assertThat(o.out().strip()).isEqualTo("6c 61 74 e9 0a");
+        byte[] log = Files.readAllBytes(dir.resolve("log"));
+        assertThat(java.util.HexFormat.of().formatHex(log)).as("the command in the joblog, byte for byte")
+                .endsWith(java.util.HexFormat.of().formatHex("\techo 'lat".getBytes()) + "e9270a");
+    }
+
+    /**
+     * Every byte but NUL, as one argument, from the command line, from a file and from stdin (-0),
+     * comes out unchanged, under LANG unset (the JVM's charset is US-ASCII then) and C.UTF-8 (where
+     * most of these bytes are not UTF-8), on whichever JDK runs the tests.
+     */
+    @Test
+    void everyByteButNulPassesThroughUnderAnyLocale() throws Exception {
+        StringBuilder octal = new StringBuilder();
+        StringBuilder hex = new StringBuilder();
+        for (int b = 1; b <= 255; b++) {
+            octal.append(String.format("\\%03o", b));
+            hex.append(String.format("%02x", b));
+        }
+        String procpool = String.join(" ", RunCli.procpool().stream().map(w -> "'" + w + "'").toList());
+        String script = "A=\"$(printf '" + octal + "x')\"; A=\"${A%x}\"; printf '%s\\0' \"$A\" > all.bin; "
+                + procpool + " -k printf %s ::: \"$A\" | od -An -tx1 -v | tr -d ' \\n'; echo; "
+                + procpool + " -k -0 printf %s :::: all.bin | od -An -tx1 -v | tr -d ' \\n'; echo; "
+                + procpool + " -k -0 printf %s < all.bin | od -An -tx1 -v | tr -d ' \\n'; echo";
+        for (String locale : new String[] {"unset LANG LC_ALL LC_CTYPE", "unset LANG; export LC_ALL=C.UTF-8"}) {
+            Outcome o = RunCli.run(List.of("sh", "-c", locale + "; " + script), null, dir);
+            assertThat(o.exit()).as(o.err()).isZero();
+            assertThat(o.out().split("\n")).as(locale).containsExactly(hex.toString(), hex.toString(), hex.toString());
         }
     }
 }
