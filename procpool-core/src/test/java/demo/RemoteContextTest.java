@@ -114,10 +114,10 @@ class RemoteContextTest {
     void losingTheOwnerEndsTheContextForWorkersStartedFromAnotherHandle() throws Exception {
         String host = remote.host();
         int port = remote.port();
-        Token token = Servers.TOKEN;
+        String token = Servers.TOKEN_TEXT; // a Token does not travel to another JVM: its text does
         List<String> lines = new CopyOnWriteArrayList<>();
         Worker<Object> owner = Workers.start(WorkerType.PROCESS, () -> {
-            RemoteContext ctx = RemoteContext.open(RemoteOptions.builder(host, port).token(token).build(), "owned");
+            RemoteContext ctx = RemoteContext.open(RemoteOptions.builder(host, port).token(Token.of(token)).build(), "owned");
             System.out.println("context " + ctx.id());
             return hang();
         }, WorkerOptions.builder().output((w, source, line) -> lines.add(line)).build());

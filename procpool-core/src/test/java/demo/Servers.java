@@ -16,7 +16,8 @@ import java.time.Duration;
  */
 final class Servers {
     static final Duration WAIT = Duration.ofSeconds(60);
-    static final Token TOKEN = Token.of("demo-token-0123456789abcdef");
+    static final String TOKEN_TEXT = "demo-token-0123456789abcdef";
+    static final Token TOKEN = Token.of(TOKEN_TEXT);
 
     private Servers() {
     }

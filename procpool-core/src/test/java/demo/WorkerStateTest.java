@@ -160,8 +160,9 @@ class WorkerStateTest {
         assertThat(w.userState()).contains("started");
     }
 
+    /** A thread worker's state is the object itself: only a worker in another JVM needs to encode it. */
     @ParameterizedTest
-    @EnumSource(WorkerType.class)
+    @EnumSource(value = WorkerType.class, names = {"PROCESS", "REMOTE"})
     void stateTheCodecCannotEncodeFailsTheCall(WorkerType type) throws Exception {
         Worker<Integer> w = Workers.start(type, () -> {
             WorkerContext.setUserState(new Object());
@@ -172,6 +173,19 @@ class WorkerStateTest {
         assertThat(w.state()).isEqualTo(WorkerState.FAILED);
         assertThat(w.error()).get().isInstanceOf(TaskNotSerializableException.class)
                 .asString().contains("worker state of type java.lang.Object");
+    }
+
+    @Test
+    void aThreadWorkersStateNeedNotBeSerializable() throws Exception {
+        Object mine = new Object();
+        Worker<Integer> w = Workers.start(WorkerType.THREAD, () -> {
+            WorkerContext.setUserState(mine);
+            return 1;
+        }, options);
+
+        assertThat(w.await(Servers.WAIT)).isTrue();
+        assertThat(w.state()).isEqualTo(WorkerState.COMPLETED);
+        assertThat(w.userState()).containsSame(mine);
     }
 
     @Test

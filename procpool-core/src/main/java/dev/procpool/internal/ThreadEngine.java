@@ -142,6 +142,8 @@ final class ThreadEngine extends Engine {
             finished = true;
         }
         thread.interrupt();
+        // a task that swallows the interrupt returns to an empty queue: END lets the thread end then
+        queue.add(END);
         listener.exited(this, ExitInfo.threadAbandoned());
     }
 
