@@ -399,7 +399,8 @@ class ProtocolFuzzTest {
     @Test
     void aLogServerAcceptsNoEventWithoutTheTokenAndKeepsServing() throws Exception {
         List<LogEvent> received = new CopyOnWriteArrayList<>();
-        Token token = Token.of("log-token-0123456789");
+        String secret = "log-token-0123456789";
+        Token token = Token.of(secret);
         try (LogServer server = LogServer.builder().token(token).sink(received::add).start()) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
             String event = dev.procpool.logs.JsonLinesSink.toJson(LogEvent.ofLine("w", LogEvent.Source.STDOUT, "x"));
@@ -412,7 +413,7 @@ class ProtocolFuzzTest {
             assertThat(received).as("events accepted without the token").isEmpty();
             // a client with the token is still served
             try (Socket s = new Socket("127.0.0.1", server.port())) {
-                s.getOutputStream().write(("PROCPOOL-LOGS 1 " + token + "\n" + event + "\n").getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream().write(("PROCPOOL-LOGS 1 " + secret + "\n" + event + "\n").getBytes(StandardCharsets.UTF_8));
                 s.getOutputStream().flush();
                 org.awaitility.Awaitility.await().atMost(Deadlines.SHORT).until(() -> received.size() == 1);
             }
