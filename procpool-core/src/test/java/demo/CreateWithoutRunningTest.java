@@ -15,7 +15,6 @@ import dev.procpool.testing.LeakCheck;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -109,20 +108,5 @@ class CreateWithoutRunningTest {
         assertThatThrownBy(w::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("TERMINATED");
         assertThat(children()).isEqualTo(before); // no process was ever made
         w.close(); // idempotent
-    }
-
-    /** The pyworkers section of docs/seeds.md shows this region. */
-    @Test
-    void seedExampleCreateWithoutRunning() throws Exception {
-        // tag::createWithoutRunning[]
-        // pyworkers: ProcessWorker(target=foo, args=(2,), run=False), then worker.start()
-        Worker<Integer> w = Workers.create(WorkerType.PROCESS, () -> 2 * 2, WorkerOptions.defaults());
-        assertThat(w.state()).isEqualTo(WorkerState.CREATED);  // nothing runs yet; pid() is -1
-        assertThatThrownBy(w::result).hasMessageContaining("CREATED");
-
-        w.start();
-        assertThat(w.await(Duration.ofSeconds(60))).isTrue();
-        assertThat(w.result()).isEqualTo(4);
-        // end::createWithoutRunning[]
     }
 }

@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -164,30 +163,5 @@ class PoolWorkersTest {
             assertThat(pool.workers().stream().mapToInt(w -> (Integer) w.userState().orElseThrow()).sum()).isEqualTo(6);
             assertThat(pool.workers()).allSatisfy(w -> assertThat(w.userState()).contains((int) w.tasksDone()));
         }
-    }
-
-    /** The pyworkers section of docs/seeds.md shows this region. */
-    @Test
-    void seedExampleGenocide() throws Exception {
-        // tag::poolWorkers[]
-        // pyworkers' genocide test: kill every worker of a busy pool; the pool carries on
-        try (Pool pool = Pool.create(PoolOptions.builder().minWorkers(2).maxWorkers(2).build())) {
-            TaskHandle<String> doomed = pool.submit(() -> {
-                Thread.sleep(600_000);
-                return "never";
-            });
-            await().atMost(Duration.ofSeconds(60))
-                    .until(() -> pool.workers().stream().anyMatch(w -> w.currentTaskId().isPresent()));
-            for (PooledWorker w : pool.workers()) {
-                System.out.println("#" + w.index() + " " + w.name() + " pid " + w.pid() + " " + w.state()
-                        + ", running task " + w.currentTaskId() + ", " + w.tasksDone() + " done");
-                w.kill();  // the same as `kill -9 PID` from outside
-            }
-            assertThat(doomed.future()).failsWithin(Duration.ofSeconds(60))
-                    .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(WorkerDiedException.class);
-            await().atMost(Duration.ofSeconds(60)).until(() -> pool.workers().size() == 2);  // replaced
-            assertThat(pool.submit(() -> 6 * 7).future().get(60, TimeUnit.SECONDS)).isEqualTo(42);
-        }
-        // end::poolWorkers[]
     }
 }

@@ -17,7 +17,6 @@ import dev.procpool.remote.RemoteContext;
 import dev.procpool.remote.RemoteOptions;
 import dev.procpool.remote.WorkerServer;
 import dev.procpool.testing.LeakCheck;
-import dev.procpool.remote.WorkerServerOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -139,30 +138,5 @@ class RemoteContextTest {
         } finally {
             owner.kill();
         }
-    }
-
-    /** The pyworkers section of docs/seeds.md shows this region. */
-    @Test
-    void seedExampleRemoteContext() throws Exception {
-        // tag::remoteContext[]
-        // pyworkers: with RemoteContext(host) as ctx, every worker started in it ends with it
-        Token token = Token.of("a-shared-secret-of-16+-bytes");
-        try (WorkerServer server = WorkerServer.start(WorkerServerOptions.builder().token(token).build())) {
-            RemoteOptions remote = server.remoteOptions().allowClasses("demo.**").build();  // your package
-            RemoteContext ctx = RemoteContext.open(remote, "experiment");
-            WorkerOptions inContext = WorkerOptions.builder().remote(remote).remoteContext(ctx.id()).build();
-            Worker<String> a = Workers.start(WorkerType.REMOTE, () -> {
-                Thread.sleep(600_000);
-                return "a";
-            }, inContext);
-            // another controller that knows the id (and the token) can start workers in it too
-            PersistentWorker<Integer, Integer> b = Workers.persistent(WorkerType.REMOTE, (Integer x) -> x + 1, inContext);
-
-            assertThat(ctx.end()).hasValue(2);  // both workers terminated
-            assertThat(a.await(Duration.ofSeconds(60)) && b.await(Duration.ofSeconds(60))).isTrue();
-            assertThat(a.state()).isEqualTo(WorkerState.DIED);
-            assertThat(a.exit().orElseThrow().description()).contains("remote context 'experiment' ended");
-        }
-        // end::remoteContext[]
     }
 }

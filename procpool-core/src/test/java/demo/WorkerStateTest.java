@@ -210,25 +210,4 @@ class WorkerStateTest {
         assertThatThrownBy(() -> WorkerContext.setUserState(1)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not running in a worker");
     }
-
-    /** The pyworkers section of docs/seeds.md shows this region. */
-    @Test
-    void seedExampleWorkerState() throws Exception {
-        // tag::workerState[]
-        // pyworkers: a worker with init_state=0, whose target counts its calls in user_state
-        WorkerOptions counting = WorkerOptions.builder().initialState(0).build();
-        try (PersistentWorker<String, Integer> w = Workers.persistent(WorkerType.PROCESS, (String word) -> {
-            int calls = WorkerContext.userState(Integer.class) + 1;  // the state this worker carries
-            WorkerContext.setUserState(calls);                       // changed by the call
-            return word.length();
-        }, counting)) {
-            w.enqueue("alpha");
-            w.enqueue("beta");
-            w.endInput();
-            assertThat(w.results()).containsExactly(5, 4);
-            assertThat(w.await(Duration.ofSeconds(60))).isTrue();
-            assertThat(w.userState()).contains(2);  // brought back to the controller when it ended
-        }
-        // end::workerState[]
-    }
 }

@@ -9,7 +9,9 @@ import dev.procpool.OutputHandler;
 import dev.procpool.PersistentWorker;
 import dev.procpool.Pool;
 import dev.procpool.PoolOptions;
+import dev.procpool.PooledWorker;
 import dev.procpool.TaskFailedException;
+import dev.procpool.TaskHandle;
 import dev.procpool.Token;
 import dev.procpool.Worker;
 import dev.procpool.WorkerContext;
@@ -19,12 +21,15 @@ import dev.procpool.WorkerState;
 import dev.procpool.WorkerTerminatedException;
 import dev.procpool.WorkerType;
 import dev.procpool.Workers;
+import dev.procpool.remote.RemoteContext;
+import dev.procpool.remote.RemoteOptions;
 import dev.procpool.remote.WorkerServer;
 import dev.procpool.remote.WorkerServerOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
@@ -337,4 +342,91 @@ class PyworkersSeedTest {
         }
     }
     // end::perWorkerFunctions[]
+
+    // tag::workerState[]
+    @Test
+    void workerState() throws Exception {
+        // pyworkers: a worker with init_state=0, whose target counts its calls in user_state
+        WorkerOptions counting = QUIET.toBuilder().initialState(0).build();
+        try (PersistentWorker<String, Integer> w = Workers.persistent(WorkerType.PROCESS, (String word) -> {
+            int calls = WorkerContext.userState(Integer.class) + 1;  // the state this worker carries
+            WorkerContext.setUserState(calls);                       // changed by the call
+            return word.length();
+        }, counting)) {
+            w.enqueue("alpha");
+            w.enqueue("beta");
+            w.endInput();
+            assertThat(w.results()).containsExactly(5, 4);
+            assertThat(w.await(LONG)).isTrue();
+            assertThat(w.userState()).contains(2);  // brought back to the controller when it ended
+        }
+    }
+    // end::workerState[]
+
+    // tag::createWithoutRunning[]
+    @Test
+    void createWithoutRunning() throws Exception {
+        // pyworkers: ProcessWorker(target=foo, args=(2,), run=False), then worker.start()
+        try (Worker<Integer> w = Workers.create(WorkerType.PROCESS, () -> foo(2), QUIET)) {
+            assertThat(w.state()).isEqualTo(WorkerState.CREATED);  // nothing runs yet
+            assertThat(w.pid()).isEqualTo(-1);
+            assertThatThrownBy(w::result).isInstanceOf(IllegalStateException.class).hasMessageContaining("CREATED");
+
+            w.start();
+            assertThat(w.await(LONG)).isTrue();
+            assertThat(w.result()).isEqualTo(4);
+        }
+    }
+    // end::createWithoutRunning[]
+
+    // tag::poolWorkers[]
+    @Test
+    void poolWorkersGenocide() throws Exception {
+        // pyworkers' genocide test: kill every worker of a busy pool; the pool carries on
+        try (Pool pool = Pool.create(PoolOptions.builder().minWorkers(2).maxWorkers(2).workerOptions(QUIET).build())) {
+            TaskHandle<String> doomed = pool.submit(() -> {
+                Thread.sleep(Long.MAX_VALUE);
+                return "never";
+            });
+            await().atMost(LONG).until(() -> pool.workers().stream().anyMatch(w -> w.currentTaskId().isPresent()));
+            for (PooledWorker w : pool.workers()) {
+                System.out.println("#" + w.index() + " " + w.name() + " pid " + w.pid() + " " + w.state()
+                        + ", running task " + w.currentTaskId() + ", " + w.tasksDone() + " done");
+                w.kill();  // the same as `kill -9 PID` from outside
+            }
+            assertThat(doomed.future()).failsWithin(LONG)
+                    .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(WorkerDiedException.class);
+            await().atMost(LONG).until(() -> pool.workers().size() == 2);  // replaced
+            assertThat(pool.submit(() -> 6 * 7).future()).succeedsWithin(LONG).isEqualTo(42);
+        }
+    }
+    // end::poolWorkers[]
+
+    // tag::remoteContext[]
+    @Test
+    void remoteContext() throws Exception {
+        // pyworkers: with RemoteContext(host) as ctx, every worker started in it ends with it
+        // The token: Token.fromFile(...) in real use; any 16+ characters serve a server this program starts.
+        Token token = Token.of("a-shared-secret-of-16+-bytes");
+        try (WorkerServer server = WorkerServer.start(WorkerServerOptions.builder().token(token).build())) {
+            RemoteOptions remote = server.remoteOptions()
+                    .allowClasses(getClass().getPackageName() + ".**")  // the package of the tasks
+                    .build();
+            RemoteContext ctx = RemoteContext.open(remote, "experiment");
+            WorkerOptions inContext = QUIET.toBuilder().remote(remote).remoteContext(ctx.id()).build();
+            try (Worker<String> a = Workers.start(WorkerType.REMOTE, () -> {
+                        Thread.sleep(Long.MAX_VALUE);
+                        return "a";
+                    }, inContext);
+                    // another controller that knows the id (and the token) can start workers in it too
+                    PersistentWorker<Integer, Integer> b =
+                            Workers.persistent(WorkerType.REMOTE, (Integer x) -> x + 1, inContext)) {
+                assertThat(ctx.end()).hasValue(2);  // both workers terminated
+                assertThat(a.await(LONG) && b.await(LONG)).isTrue();
+                assertThat(a.state()).isEqualTo(WorkerState.DIED);
+                assertThat(a.exit().orElseThrow().description()).contains("remote context 'experiment' ended");
+            }
+        }
+    }
+    // end::remoteContext[]
 }
