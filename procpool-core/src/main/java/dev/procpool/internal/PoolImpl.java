@@ -6,6 +6,8 @@ import dev.procpool.CallbackMode;
 import dev.procpool.Pool;
 import dev.procpool.PoolOptions;
 import dev.procpool.PoolStats;
+import dev.procpool.internal.status.PoolTelemetry;
+import dev.procpool.status.PoolStatus;
 import dev.procpool.ProcpoolException;
 import dev.procpool.RejectionPolicy;
 import dev.procpool.Task;
@@ -95,6 +97,7 @@ public final class PoolImpl implements Pool {
     private final ClassLoader loader;
     private final ExecutorService callbackThread;
     private final ScheduledFuture<?> maintenance;
+    private final PoolTelemetry telemetry;
 
     // guarded by lock
     private final ArrayDeque<PTask<?>> queue = new ArrayDeque<>();
@@ -129,6 +132,7 @@ public final class PoolImpl implements Pool {
         this.options = options;
         long id = POOL_IDS.incrementAndGet();
         this.name = options.name().equals("pool") ? "pool" + id : options.name();
+        this.telemetry = new PoolTelemetry(name, "pool");
         this.anyProcess = options.workerTypes().contains(WorkerType.PROCESS)
                 || options.workerTypes().contains(WorkerType.REMOTE);
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
@@ -220,6 +224,7 @@ public final class PoolImpl implements Pool {
             submitted++;
             trackBatchLocked(t);
             queue.addLast(t);
+            telemetry.taskQueued(t.id);
             dispatchLocked(actions);
         } finally {
             lock.unlock();
@@ -583,6 +588,7 @@ public final class PoolImpl implements Pool {
             return;
         }
         t.state = end;
+        telemetry.taskEnded(t.id, end, error);
         switch (end) {
             case SUCCEEDED -> completed++;
             case FAILED -> failed++;
@@ -663,6 +669,7 @@ public final class PoolImpl implements Pool {
         PWorker w = new PWorker(index, type, options.workerOptions(index).toBuilder().name(workerName)
                 .systemProperty(CurrentWorker.POOL_INDEX_PROPERTY, Integer.toString(index)).build());
         workers.add(w);
+        telemetry.workerCreated(workerName, type);
         workersStarted++;
         return w;
     }
@@ -751,6 +758,7 @@ public final class PoolImpl implements Pool {
             t.worker = best;
             t.attempts++;
             t.sentAt = System.nanoTime();
+            telemetry.taskStarted(t.id, best.name(), t.attempts);
             running++;
             best.dispatched++;
             best.inflight.addLast(t);
@@ -818,6 +826,7 @@ public final class PoolImpl implements Pool {
             return false;
         }
         w.retiring = true;
+        telemetry.workerRetiring(w.name());
         workersRecycled++;
         actions.endInput.add(w);
         return true;
@@ -831,6 +840,7 @@ public final class PoolImpl implements Pool {
         for (PWorker w : workers) {
             if (!w.retiring && !w.condemned && w.inflight.isEmpty()) {
                 w.retiring = true;
+                telemetry.workerRetiring(w.name());
                 actions.endInput.add(w);
             }
         }
@@ -875,6 +885,7 @@ public final class PoolImpl implements Pool {
         lock.lock();
         try {
             w.ready = true;
+            telemetry.workerReady(w.name());
             w.idleSince = System.nanoTime();
             dispatchLocked(actions);
         } finally {
@@ -983,6 +994,7 @@ public final class PoolImpl implements Pool {
                             : new WorkerDiedException(w.name(), w.pid(), info.how(), info.exitCode(), info.signal(),
                                     info.stderrTail(), info.cause());
                     if (death instanceof WorkerDiedException && first.attempts <= first.options.retriesOnWorkerDeath()) {
+                        telemetry.retry(first.id, first.attempts, "worker death");
                         requeueFrontLocked(first);
                         retried++;
                     } else {
@@ -1015,6 +1027,7 @@ public final class PoolImpl implements Pool {
             }
             retireIfDoneLocked(actions);
             checkTerminatedLocked();
+            telemetry.workerExited(w.name(), info.how(), expected);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -1023,6 +1036,7 @@ public final class PoolImpl implements Pool {
     }
 
     private void requeueFrontLocked(PTask<?> t) {
+        telemetry.taskRequeued(t.id);
         t.state = TaskState.QUEUED;
         t.worker = null;
         t.stolen = false;
@@ -1038,8 +1052,11 @@ public final class PoolImpl implements Pool {
             }
             running--;
             w.condemned = true;
+            telemetry.timeoutKill(t.id, w.name(), w.pid(), t.options.timeout().orElseThrow());
+            telemetry.workerStopping(w.name());
             workersDied++;
             if (t.attempts <= t.options.retriesOnTimeout()) {
+                telemetry.retry(t.id, t.attempts, "timeout");
                 requeueFrontLocked(t);
                 retried++;
             } else {
@@ -1093,6 +1110,7 @@ public final class PoolImpl implements Pool {
                 return;
             }
             w.condemned = true;
+            telemetry.workerStopping(w.name());
             actions.stop.add(w);
             dispatchLocked(actions);
         } finally {
@@ -1135,6 +1153,11 @@ public final class PoolImpl implements Pool {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public PoolStatus status() {
+        return telemetry.snapshot(stats());
     }
 
     /** Reads state under the lock; for the one-line getters. */
@@ -1222,6 +1245,7 @@ public final class PoolImpl implements Pool {
                 }
                 if (!w.condemned) {
                     w.condemned = true;
+                    telemetry.workerStopping(w.name());
                     actions.stop.add(w);
                 }
             }
@@ -1424,6 +1448,7 @@ public final class PoolImpl implements Pool {
             lock.lock();
             try {
                 if (condemned) {
+                    telemetry.workerExited(name(), "stopped before it was started", true);
                     workers.remove(this); // stopped before it was started: nothing to start
                     checkTerminatedLocked();
                     return;
@@ -1450,6 +1475,7 @@ public final class PoolImpl implements Pool {
                         + ex.getMessage(), ex, false));
                 throw ex;
             }
+            telemetry.workerStarted(name(), e.pid(), e.host(), e.threadId());
             drain();
             e.initialized();
             boolean retire;
