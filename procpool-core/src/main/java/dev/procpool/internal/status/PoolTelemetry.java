@@ -389,7 +389,9 @@ public final class PoolTelemetry {
             f.rendered[0] = f.error == null ? "unknown" : summary(f.error);
             StringWriter sw = new StringWriter();
             if (f.error != null) {
-                f.error.printStackTrace(new PrintWriter(sw));
+                // the worker-side exception first: the controller's frames that carried it say nothing
+                Throwable shown = f.error instanceof TaskFailedException && f.error.getCause() != null ? f.error.getCause() : f.error;
+                shown.printStackTrace(new PrintWriter(sw));
             }
             String stack = sw.toString();
             f.rendered[1] = stack.length() > STACK_LIMIT ? stack.substring(0, STACK_LIMIT) + "\n\t... (cut)" : stack;
