@@ -190,6 +190,20 @@ public final class RedisNode implements AutoCloseable {
         return held.size();
     }
 
+    /**
+     * What the node's local workers are doing now, as {@link Pool#status()} shows it; the tasks it
+     * holds but has not handed to a worker yet count as queued.
+     *
+     * <pre>{@code
+     * StatusServer.builder().source(node::status).start();
+     * }</pre>
+     */
+    public dev.procpool.status.PoolStatus status() {
+        dev.procpool.status.PoolStatus local = pool.status();
+        return new dev.procpool.status.PoolStatus(name(), "redis", local.takenAt(), local.queued(), local.totals(),
+                local.workers(), local.recentFailures(), local.throughput());
+    }
+
     /** Blocks until the node has stopped. */
     public void awaitStop() throws InterruptedException {
         stopped.await();
@@ -539,6 +553,14 @@ public final class RedisNode implements AutoCloseable {
      * @return the exit code: 0 after a stop, 1 if the node could not start
      */
     public static int run(RedisNodeOptions options) {
+        return run(options, node -> { });
+    }
+
+    /**
+     * {@link #run(RedisNodeOptions)}, calling {@code started} with the node once it runs (e.g. to
+     * serve its status page).
+     */
+    public static int run(RedisNodeOptions options, java.util.function.Consumer<RedisNode> started) {
         RedisNode node;
         try {
             node = start(options);
@@ -558,6 +580,7 @@ public final class RedisNode implements AutoCloseable {
                         e.getMessage());
             }
         }
+        started.accept(node);
         // a line a supervising script (or test) can wait for
         System.out.println("procpool redis node " + node.name() + " ready");
         System.out.flush();
