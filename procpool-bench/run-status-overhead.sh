@@ -6,7 +6,7 @@
 # next such marker or the end), keeping everything else, then redraws the charts.
 #
 # Builds nothing: run `mvn -B -q package -DskipTests -pl procpool-bench -am` first.
-# Usage: procpool-bench/run-status-overhead.sh [--tasks N] [--rounds R]   (default 30,000 x 7)
+# Usage: procpool-bench/run-status-overhead.sh [--tasks N] [--rounds R]   (default 100,000 x 7)
 # Environment: JAVA17_HOME, JAVA25_HOME, OUT (default docs/BENCHMARKS.md).
 set -euo pipefail
 
@@ -47,7 +47,9 @@ trap 'rm -f "$SECTION"' EXIT
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), \`nproc\` = $(nproc). One pool of 2 process workers runs tiny tasks submitted one"
     echo "by one; each round measures it with nothing watching, with a \`StatusServer\` and a client fetching"
     echo "\`/status.json\` every 100 ms, and with a JFR recording of every \`procpool.*\` event, in a rotating"
-    echo "order. Goal: both at least 0.95× of nothing watching."
+    echo "order. Goal: both at least 0.95× of nothing watching. Wall-clock throughput swings with whatever else"
+    echo "the machine runs; the controller's CPU time per task (the whole controller JVM: pool, status server"
+    echo "and its client, JFR) is the steadier measure of what watching adds."
     for home in "${JDKS[@]}"; do
         echo
         echo "Java $(java_major "$home") ($home):"

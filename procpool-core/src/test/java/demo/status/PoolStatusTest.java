@@ -12,6 +12,8 @@ import dev.procpool.TaskOptions;
 import dev.procpool.TaskState;
 import dev.procpool.WorkerOptions;
 import dev.procpool.WorkerType;
+import dev.procpool.remote.WorkerServer;
+import dev.procpool.remote.WorkerServerOptions;
 import dev.procpool.status.PoolStatus;
 import dev.procpool.status.TaskFailure;
 import dev.procpool.status.WorkerStatus;
@@ -113,6 +115,30 @@ class PoolStatusTest {
             }
         }
         throw new AssertionError("no VmRSS for " + pid);
+    }
+
+    @Test
+    void aRemoteWorkerShowsItsHostAndRemotePidButNoMemoryReadHere(@TempDir Path dir) throws Exception {
+        byte[] token = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (WorkerServer server = WorkerServer.start(WorkerServerOptions.builder().token(token)
+                .output(OutputHandler.discard()).log(line -> { }).build());
+             Pool pool = Pool.create(PoolOptions.builder().maxWorkers(1).workerTypes(WorkerType.REMOTE)
+                     .workerOptions(WorkerOptions.builder().output(OutputHandler.discard())
+                             .remote(server.remoteOptions().allowClasses("demo.**").build()).build()).build())) {
+            Path gate = dir.resolve("gate");
+            TaskHandle<String> stuck = pool.submit(waitFor(gate));
+            await().atMost(Deadlines.LONG).until(() -> runningTask(pool.status(), stuck.id())
+                    .filter(w -> w.state() == WorkerStatus.State.BUSY).isPresent());
+            WorkerStatus w = runningTask(pool.status(), stuck.id()).orElseThrow();
+            assertThat(w.type()).isEqualTo(WorkerType.REMOTE);
+            assertThat(w.pid().orElseThrow()).isNotEqualTo(ProcessHandle.current().pid());
+            assertThat(w.host()).isNotEmpty();
+            // its process is on the worker server's host: nothing of it is read from this host's /proc
+            assertThat(w.rssBytes()).isEmpty();
+            assertThat(w.cpuTime()).isEmpty();
+            Files.createFile(gate);
+            assertThat(stuck.future().get()).isEqualTo("released");
+        }
     }
 
     @Test

@@ -45,7 +45,7 @@ public final class StatusOverhead {
     }
 
     public static void main(String[] args) throws Exception {
-        int tasks = 30_000;
+        int tasks = 100_000;
         int rounds = 7;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
@@ -57,8 +57,10 @@ public final class StatusOverhead {
             }
         }
         Map<Mode, List<Double>> rates = new EnumMap<>(Mode.class);
+        Map<Mode, List<Double>> cpu = new EnumMap<>(Mode.class);
         for (Mode m : Mode.values()) {
             rates.put(m, new ArrayList<>());
+            cpu.put(m, new ArrayList<>());
         }
         long polls;
         String loadBefore = load();
@@ -71,7 +73,9 @@ public final class StatusOverhead {
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < Mode.values().length; k++) {
                     Mode m = Mode.values()[(r + k) % Mode.values().length]; // rotate the order every round
+                    long cpu0 = cpuNanos();
                     rates.get(m).add(measure(pool, tasks, m, pollCount));
+                    cpu.get(m).add((cpuNanos() - cpu0) / 1000.0 / tasks);
                 }
                 System.err.printf(Locale.ROOT, "round %d/%d done, load %s%n", r + 1, rounds, load());
             }
@@ -80,14 +84,19 @@ public final class StatusOverhead {
         String loadAfter = load();
         double plain = median(rates.get(Mode.PLAIN));
         StringBuilder sb = new StringBuilder();
-        sb.append("| configuration | median tasks/s | min – max | vs nothing watching |\n| --- | ---: | ---: | ---: |\n");
+        double plainCpu = median(cpu.get(Mode.PLAIN));
+        sb.append("| configuration | median tasks/s | min – max | vs nothing watching | controller CPU µs/task, median (min – max) | CPU vs nothing watching |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: |\n");
         String[] names = {"nothing watching", "StatusServer + a client fetching /status.json every 100 ms",
             "JFR recording with every procpool.* event enabled"};
         for (Mode m : Mode.values()) {
             List<Double> v = rates.get(m);
-            sb.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f – %,.0f | %.3f× |%n", names[m.ordinal()], median(v),
-                    v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                    v.stream().mapToDouble(Double::doubleValue).max().orElse(0), median(v) / plain));
+            List<Double> c = cpu.get(m);
+            sb.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f – %,.0f | %.3f× | %.2f (%.2f – %.2f) | %.3f× |%n",
+                    names[m.ordinal()], median(v), v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                    v.stream().mapToDouble(Double::doubleValue).max().orElse(0), median(v) / plain,
+                    median(c), c.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                    c.stream().mapToDouble(Double::doubleValue).max().orElse(0), median(c) / plainCpu));
         }
         sb.append(String.format(Locale.ROOT, "%n%d rounds of %,d tasks each per configuration, interleaved (order rotated each"
                 + " round); 2 process workers; %,d status fetches in all. Load average (1, 5, 15 min) before: %s; after: %s.%n",
@@ -164,6 +173,15 @@ public final class StatusOverhead {
             }
         }
         return n / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * CPU time of this whole JVM (the controller, its status server and client, JFR): less
+     * sensitive than wall-clock throughput to what else the machine runs.
+     */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double median(List<Double> v) {

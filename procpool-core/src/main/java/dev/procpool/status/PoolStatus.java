@@ -16,10 +16,10 @@ import java.util.List;
  * }</pre>
  *
  * <p>{@link dev.procpool.Pool#status()}, {@link dev.procpool.jobs.JobPool#status()} and
- * {@link dev.procpool.agents.Supervisor#status()} return one; {@link StatusServer} shows them live.
+ * {@code RedisNode.status()} (module procpool-redis) return one; {@link StatusServer} shows them live.
  *
  * @param name the pool's name
- * @param kind what sort of pool: {@code "pool"}, {@code "jobs"}, {@code "agents"}, {@code "redis"}
+ * @param kind what sort of pool: {@code "pool"}, {@code "jobs"}, {@code "redis"}
  * @param takenAt when this snapshot was taken
  * @param queued tasks waiting for a worker
  * @param totals the pool's counters at that instant
@@ -28,7 +28,7 @@ import java.util.List;
  * @param throughput tasks ended in each of the last {@link #THROUGHPUT_SECONDS} seconds, oldest first
  *     (the current, unfinished second last)
  */
-public record PoolStatus(String name, String kind, Instant takenAt, long queued, dev.procpool.PoolStats totals,
+public record PoolStatus(String name, String kind, Instant takenAt, long queued, PoolStats totals,
         List<WorkerStatus> workers, List<TaskFailure> recentFailures, List<Integer> throughput) {
 
     /** How many failures a snapshot keeps. */

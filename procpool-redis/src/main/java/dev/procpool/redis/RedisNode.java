@@ -521,6 +521,7 @@ public final class RedisNode implements AutoCloseable {
             String entryId = s(e.get(0));
             int deliveries = ((Long) e.get(2)).intValue();
             log.info("node {}: took over entry {} (delivery {})", options.name(), entryId, deliveries);
+            dev.procpool.redis.internal.ClaimEvent.emit(options.name(), options.namespace(), entryId, deliveries);
             begin(entryId, e.get(1), deliveries);
         }
         return new TakeOver((byte[]) reply.get(0), taken);

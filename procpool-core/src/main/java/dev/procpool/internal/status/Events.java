@@ -14,6 +14,11 @@ import jdk.jfr.Timespan;
  * recording is on: callers test {@code shouldCommit()} before filling anything in. Stack traces
  * are off: the emitting thread is a procpool I/O thread, whose stack says nothing to a user.
  * docs/observability.md lists them with their fields.
+ *
+ * <pre>{@code
+ * Events.TaskEnd e = new Events.TaskEnd();
+ * if (e.shouldCommit()) { e.pool = "pool1"; e.taskId = 7; e.outcome = "SUCCEEDED"; e.commit(); }
+ * }</pre>
  */
 public final class Events {
     private Events() {

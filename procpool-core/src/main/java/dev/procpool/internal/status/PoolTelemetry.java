@@ -30,6 +30,14 @@ import java.util.OptionalLong;
  *
  * <p>Threads: every method may be called from any thread; the pool calls most of them with its
  * own lock held, so they are short, never block and call no user code. Guarded by {@code this}.
+ *
+ * <pre>{@code
+ * PoolTelemetry t = new PoolTelemetry("pool1", "pool");
+ * t.workerCreated("pool1-0", WorkerType.PROCESS);
+ * t.taskQueued(1);
+ * t.taskStarted(1, "pool1-0", 1);
+ * PoolStatus now = t.snapshot(pool.stats());
+ * }</pre>
  */
 public final class PoolTelemetry {
     private static final int STACK_LIMIT = 16_000;

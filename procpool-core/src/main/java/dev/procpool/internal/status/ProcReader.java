@@ -9,6 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Reads a process's resident memory and CPU time from {@code /proc} (Linux), cached for
  * {@link #CACHE_NANOS} per pid so that status pages polled by several clients do not multiply the
  * reads. Elsewhere, or for a process that is gone, the values are -1.
+ *
+ * <pre>{@code
+ * ProcReader.Sample s = ProcReader.read(pid);   // s.rssBytes(), s.cpuNanos(); -1 when unknown
+ * }</pre>
  */
 public final class ProcReader {
     /** Reads younger than this are reused: a status is polled at most about every 100 ms. */

@@ -13,6 +13,10 @@ import java.util.OptionalLong;
 /**
  * {@code /status.json}: the statuses as JSON, the format docs/observability.md describes. Times
  * are epoch milliseconds, durations milliseconds, sizes bytes; what is unknown is {@code null}.
+ *
+ * <pre>{@code
+ * String json = StatusJson.render(List.of(pool.status()), Map.of());
+ * }</pre>
  */
 public final class StatusJson {
     private StatusJson() {

@@ -13,6 +13,10 @@ import java.util.Locale;
 /**
  * {@code /status.txt}: the statuses as a plain-text table for a terminal ({@code procpool status
  * URL}), cut to a width. Rendered on the server so that the terminal client needs no JSON parser.
+ *
+ * <pre>{@code
+ * System.out.print(StatusText.render(List.of(pool.status()), 120));
+ * }</pre>
  */
 public final class StatusText {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
