@@ -89,7 +89,7 @@ class MainTest {
     void unknownSubcommandWithNothingSimilarListsTheKnownOnes() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString()).startsWith(
-                "procpool: unknown subcommand 'frobnicate' (known ones: version, demo, run, worker-server, log-server, help)\n");
+                "procpool: unknown subcommand 'frobnicate' (known ones: version, demo, run, worker-server, log-server, status, help)\n");
     }
 
     @Test
