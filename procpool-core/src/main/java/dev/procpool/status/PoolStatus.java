@@ -15,11 +15,12 @@ import java.util.List;
  * s.workers().forEach(w -> System.out.println(w.name() + " " + w.state() + " " + w.currentTaskAge().orElse(null)));
  * }</pre>
  *
- * <p>{@link dev.procpool.Pool#status()}, {@link dev.procpool.jobs.JobPool#status()} and
- * {@code RedisNode.status()} (module procpool-redis) return one; {@link StatusServer} shows them live.
+ * <p>{@link dev.procpool.Pool#status()}, {@link dev.procpool.jobs.JobPool#status()},
+ * {@link dev.procpool.agents.Supervisor#status()} and {@code RedisNode.status()} (module
+ * procpool-redis) return one; {@link StatusServer} shows them live.
  *
  * @param name the pool's name
- * @param kind what sort of pool: {@code "pool"}, {@code "jobs"}, {@code "redis"}
+ * @param kind what sort of pool: {@code "pool"}, {@code "jobs"}, {@code "agents"}, {@code "redis"}
  * @param takenAt when this snapshot was taken
  * @param queued tasks waiting for a worker
  * @param totals the pool's counters at that instant
