@@ -14,6 +14,7 @@ import dev.procpool.TaskRejectedException;
 import dev.procpool.TaskState;
 import dev.procpool.WorkerStartException;
 import dev.procpool.WorkerType;
+import dev.procpool.status.PoolStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -282,6 +283,11 @@ public final class PoolImpl extends AbstractPool {
     @Override
     public PoolStats stats() {
         return core.locked(core::statsLocked);
+    }
+
+    @Override
+    public PoolStatus status() {
+        return core.telemetry.snapshot(stats());
     }
 
     /** A snapshot of every slot, in the order they were created. */

@@ -123,6 +123,7 @@ final class PoolWorker implements Engine.Listener {
                     + ex.getMessage(), ex, false));
             throw ex;
         }
+        pool.telemetry.workerStarted(name(), e.pid(), e.host(), e.threadId());
         drain(true);
         e.initialized();
         if (pool.isRetiring(this)) {

@@ -104,6 +104,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--total-timeout", paramLabel = "DURATION", description = "A deadline for the whole run: what is left is killed.")
     String totalTimeout;
 
+    @Option(names = "--status-port", paramLabel = "PORT",
+            description = "Serve a live status page on 127.0.0.1:PORT (0: a free port); its address goes to stderr.")
+    Integer statusPort;
+
     @Option(names = "--json", description = "Print a JSON summary on stdout (job output is then not printed).")
     boolean json;
 
@@ -202,7 +206,8 @@ public final class RunCommand implements Callable<Integer> {
         maxInflight = template.usesSlot() ? slots : slots * 2;
         long started = System.nanoTime();
         ScheduledExecutorService watcher = null;
-        try (JobPool p = JobPool.builder().name("run").slots(slots).grace(Duration.ofMillis(200)).build()) {
+        try (JobPool p = JobPool.builder().name("run").slots(slots).grace(Duration.ofMillis(200)).build();
+             AutoCloseable status = dev.procpool.cli.StatusPort.serve(statusPort, p::status, stderr)) {
             pool = p;
             if (timeoutPercent > 0) {
                 watcher = Executors.newSingleThreadScheduledExecutor(r -> {
