@@ -20,7 +20,8 @@ import java.util.List;
  * procpool-redis) return one; {@link StatusServer} shows them live.
  *
  * @param name the pool's name
- * @param kind what sort of pool: {@code "pool"}, {@code "jobs"}, {@code "agents"}, {@code "redis"}
+ * @param kind what sort of pool: {@code "pool"}, {@code "jobs"}, {@code "agents"}, {@code "redis"} (a
+ *     node), {@code "redis-controller"} ({@code RedisPool})
  * @param takenAt when this snapshot was taken
  * @param queued tasks waiting for a worker
  * @param totals the pool's counters at that instant

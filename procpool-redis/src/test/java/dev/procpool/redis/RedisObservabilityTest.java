@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.procpool.OutputHandler;
+import dev.procpool.status.TaskFailure;
 import dev.procpool.WorkerOptions;
 import dev.procpool.status.PoolStatus;
 import dev.procpool.status.WorkerStatus;
@@ -23,7 +24,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node's status() and its procpool.RedisClaim event when it takes over a dead node's task. */
+/**
+ * A node's status() and its procpool.RedisClaim event when it takes over a dead node's task; the
+ * controller's status() from what Redis and its results tell.
+ */
 @Tag("jvm")
 class RedisObservabilityTest {
     @TempDir
@@ -78,5 +82,52 @@ class RedisObservabilityTest {
             assertThat(e.getInt("deliveries")).isEqualTo(2);
             assertThat(e.getString("entryId")).contains("-");
         });
+    }
+
+    @Test
+    void theControllersStatusShowsTasksWaitingOnTheStreamTakenByANodeAndHowTheyEnded() throws Exception {
+        Path gate = dir.resolve("gate");
+        Path starts = dir.resolve("starts.log");
+        try (RedisPool pool = RedisPool.connect(RedisPoolOptions.builder().url(redis.url()).namespace("batch").build())) {
+            RedisTask<Long> gated = pool.submit(RTasks.gated(starts.toString(), "g", gate.toString()));
+            List<RedisTask<Integer>> squares = List.of(pool.submit(RTasks.square(2)), pool.submit(RTasks.square(3)));
+            RedisTask<Object> throwing = pool.submit(() -> {
+                throw new IllegalStateException("no such file: input-17.csv");
+            });
+            PoolStatus before = pool.status();
+            assertThat(before.name()).isEqualTo("batch");
+            assertThat(before.kind()).isEqualTo("redis-controller");
+            assertThat(before.queued()).isEqualTo(4);
+            assertThat(before.totals().running()).isZero();
+            assertThat(before.totals().submitted()).isEqualTo(4);
+            assertThat(before.workers()).isEmpty();
+
+            try (RedisNode node = RedisNode.start(RedisNodeOptions.builder().url(redis.url()).namespace("batch").name("n1")
+                    .workers(1).workerOptions(WorkerOptions.builder().output(OutputHandler.discard()).build()).build())) {
+                await().atMost(Deadlines.LONG).until(() -> Files.exists(starts));
+                PoolStatus busy = pool.status();
+                assertThat(busy.totals().running()).isPositive();
+                assertThat(busy.queued() + busy.totals().running()).isEqualTo(4);
+                Files.createFile(gate);
+                assertThat(gated.future().get(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS)).isPositive();
+                for (RedisTask<Integer> t : squares) {
+                    t.future().get(Deadlines.LONG.toSeconds(), TimeUnit.SECONDS);
+                }
+                await().atMost(Deadlines.LONG).until(() -> throwing.future().isDone());
+            }
+            await().atMost(Deadlines.SHORT).until(() -> pool.status().totals().running() == 0);
+            PoolStatus after = pool.status();
+            assertThat(after.queued()).isZero();
+            assertThat(after.totals().completed()).isEqualTo(3);
+            assertThat(after.totals().failed()).isEqualTo(1);
+            assertThat(after.throughput().stream().mapToInt(Integer::intValue).sum()).isEqualTo(4);
+            assertThat(after.recentFailures()).singleElement().satisfies(f -> {
+                assertThat(f.outcome()).isEqualTo(dev.procpool.TaskState.FAILED);
+                assertThat(f.summary()).startsWith("task " + throwing.taskId() + ": ")
+                        .contains("IllegalStateException: no such file: input-17.csv");
+                assertThat(f.stackTrace()).contains("IllegalStateException");
+            });
+            assertThat(after.recentFailures()).extracting(TaskFailure::taskId).containsExactly(4L);
+        }
     }
 }
