@@ -192,3 +192,5 @@ NOTES
 } >"$OUT.new"
 mv "$OUT.new" "$OUT"
 echo "run-compare.sh: wrote $OUT" >&2
+# the comparison tables as SVG charts beside $OUT, embedded after each table
+python3 procpool-bench/charts.py "$OUT" >&2

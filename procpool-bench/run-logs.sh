@@ -89,3 +89,5 @@ text = "\n".join(kept).rstrip("\n") + "\n\n" + open(section, encoding="utf-8").r
 open(out, "w", encoding="utf-8").write(text)
 PY
 echo "run-logs.sh: wrote the section to $OUT" >&2
+# the comparison tables as SVG charts beside $OUT, embedded after each table
+python3 procpool-bench/charts.py "$OUT" >&2

@@ -62,3 +62,5 @@ PY
 fi
 printf '\n%s\n' "$section" >>"$OUT"
 echo "run-redis-compare.sh: wrote $OUT" >&2
+# the comparison tables as SVG charts beside $OUT, embedded after each table
+python3 procpool-bench/charts.py "$OUT" >&2

@@ -59,3 +59,5 @@ else
 fi
 rm -f "$SECTION"
 cat "$OUT" | sed -n "/$(printf '%s' "$BEGIN" | sed 's/[][\/.*]/\\&/g')/,\$p"
+# the comparison tables as SVG charts beside $OUT, embedded after each table
+python3 procpool-bench/charts.py "$OUT" >&2

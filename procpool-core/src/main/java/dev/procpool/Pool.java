@@ -202,6 +202,18 @@ public interface Pool extends AutoCloseable {
     /** A snapshot of the counters. */
     PoolStats stats();
 
+    /**
+     * What the pool is doing now: each worker with its state, current task and its age, and the
+     * memory and CPU time of its process; the latest failures with their worker-side stack
+     * traces; throughput. Cheap enough to call every 100 ms; {@link dev.procpool.status.StatusServer}
+     * shows it live in a browser.
+     *
+     * <pre>{@code
+     * pool.status().workers().forEach(w -> System.out.println(w.name() + " " + w.state() + " " + w.rssBytes()));
+     * }</pre>
+     */
+    dev.procpool.status.PoolStatus status();
+
     /** Replaces every worker, letting each finish its current task first. */
     void restartWorkers();
 

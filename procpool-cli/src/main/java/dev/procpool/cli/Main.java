@@ -14,7 +14,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code procpool} command: the top command and its subcommands ({@code version},
- * {@code demo}, {@code run}, {@code log-server}, {@code help}).
+ * {@code demo}, {@code run}, {@code worker-server}, {@code log-server}, {@code status}, {@code help}).
  *
  * <pre>{@code
  * $ procpool demo              # see what procpool does, in plain words
@@ -40,7 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "New here? Run 'procpool demo'.",
         },
         subcommands = {VersionCommand.class, DemoCommand.class, dev.procpool.cli.run.RunCommand.class,
-            WorkerServerCommand.class, LogServerCommand.class, HelpCommand.class})
+            WorkerServerCommand.class, LogServerCommand.class, StatusCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec

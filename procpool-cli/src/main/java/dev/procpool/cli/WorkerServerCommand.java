@@ -111,6 +111,10 @@ final class WorkerServerCommand implements Callable<Integer> {
             description = "With --redis: classes tasks may be made of, e.g. 'com.example.**' (repeatable; java.base and procpool are allowed).")
     List<String> allow = List.of();
 
+    @Option(names = "--status-port", paramLabel = "PORT",
+            description = "With --redis: serve the node's live status page on 127.0.0.1:PORT (0: a free port).")
+    Integer statusPort;
+
     @Override
     public Integer call() throws Exception {
         if (listen != null && redis != null) {
@@ -118,6 +122,11 @@ final class WorkerServerCommand implements Callable<Integer> {
         }
         if (redis != null) {
             return redisNode();
+        }
+        if (statusPort != null) {
+            // a listening server relays frames without decoding tasks: it has no task-level status to show
+            throw new ParameterException(spec.commandLine(), "--status-port works with --redis (a node's workers); "
+                    + "with --listen, watch the controller's pool instead (StatusServer or procpool run --status-port)");
         }
         if (listen == null) {
             throw new ParameterException(spec.commandLine(),
@@ -148,7 +157,17 @@ final class WorkerServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        return RedisNode.run(b.build());
+        PrintWriter err = spec.commandLine().getErr();
+        return RedisNode.run(b.build(), node -> {
+            try {
+                // lives as long as the process: the node runs until the process is stopped
+                StatusPort.serve(statusPort, node::status, new java.io.PrintStream(
+                        new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                err.println("procpool worker-server: cannot serve the status page: " + e.getMessage());
+                err.flush();
+            }
+        });
     }
 
     private void listen() {

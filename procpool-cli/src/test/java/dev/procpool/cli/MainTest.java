@@ -89,9 +89,9 @@ class MainTest {
 
     @Test
     void unknownSubcommandWithNothingSimilarListsTheKnownOnes() {
-        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(run("xyzzy")).isEqualTo(2);
         assertThat(err.toString()).startsWith(
-                "procpool: unknown subcommand 'frobnicate' (known ones: version, demo, run, worker-server, log-server, help)\n");
+                "procpool: unknown subcommand 'xyzzy' (known ones: version, demo, run, worker-server, log-server, status, help)\n");
     }
 
     @Test

@@ -59,6 +59,14 @@ public final class Supervisor {
     private final SupervisorOptions options;
     private final PrintHandler printHandler;
     private final MessageHandler messageHandler;
+    /**
+     * The latest worker of each agent, by agent index, for {@link #status()} from any thread; set
+     * by the supervising thread when it starts one (the supervising thread's own arrays are not
+     * shared). Null until {@code supervise} runs.
+     */
+    private volatile java.util.concurrent.atomic.AtomicReferenceArray<Worker<?>> live;
+    /** When each agent's latest worker started (nanoTime), by agent index; set beside {@link #live}. */
+    private volatile java.util.concurrent.atomic.AtomicLongArray startedAt;
     private boolean used; // guarded by this
 
     private Supervisor(Builder b) {
@@ -121,6 +129,8 @@ public final class Supervisor {
         for (AgentSpec s : specs) {
             agentBytes.add(serialize(s));
         }
+        startedAt = new java.util.concurrent.atomic.AtomicLongArray(specs.size());
+        live = new java.util.concurrent.atomic.AtomicReferenceArray<>(specs.size());
         new Run(agentBytes).go(timeoutNanos);
     }
 
@@ -135,6 +145,71 @@ public final class Supervisor {
             throw new IllegalArgumentException("agent '" + s.name() + "' could not be serialized: " + e, e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * What the agents are doing now, as a pool's status: one worker per agent (its latest
+     * incarnation), {@code BUSY} while it runs (its current task is the agent itself, its age the
+     * time since that incarnation started), {@code EXITED} with how it ended; memory and CPU time
+     * of process agents from {@code /proc}. Before {@link #supervise()} runs, every agent shows as
+     * {@code STARTING}. Safe to call from any thread while {@code supervise} blocks.
+     *
+     * <pre>{@code
+     * StatusServer page = StatusServer.builder().source(supervisor::status).start();
+     * new Thread(() -> System.out.println(page.uri())).start();
+     * supervisor.supervise();
+     * }</pre>
+     */
+    public dev.procpool.status.PoolStatus status() {
+        java.util.concurrent.atomic.AtomicReferenceArray<Worker<?>> ws = live;
+        java.util.concurrent.atomic.AtomicLongArray starts = startedAt;
+        List<dev.procpool.status.WorkerStatus> out = new ArrayList<>();
+        long now = System.nanoTime();
+        int alive = 0;
+        long failed = 0;
+        for (int i = 0; i < specs.size(); i++) {
+            AgentSpec spec = specs.get(i);
+            Worker<?> w = ws == null ? null : ws.get(i);
+            long started = w == null ? 0 : starts.get(i);
+            java.time.Instant created = java.time.Instant.now().minusNanos(started == 0 ? 0 : now - started);
+            if (w == null) {
+                out.add(new dev.procpool.status.WorkerStatus(spec.name(), spec.type(), "", java.util.OptionalLong.empty(),
+                        dev.procpool.status.WorkerStatus.State.STARTING, java.util.OptionalLong.empty(),
+                        java.util.Optional.empty(), 0, 0, java.util.OptionalLong.empty(), java.util.Optional.empty(),
+                        created, java.util.Optional.empty()));
+                continue;
+            }
+            dev.procpool.WorkerState st = w.state();
+            boolean ended = st == dev.procpool.WorkerState.COMPLETED || st == dev.procpool.WorkerState.FAILED
+                    || st == dev.procpool.WorkerState.TERMINATED || st == dev.procpool.WorkerState.DIED;
+            boolean bad = st == dev.procpool.WorkerState.FAILED || st == dev.procpool.WorkerState.DIED;
+            failed += bad ? 1 : 0;
+            alive += ended ? 0 : 1;
+            java.util.OptionalLong rss = java.util.OptionalLong.empty();
+            java.util.Optional<Duration> cpu = java.util.Optional.empty();
+            boolean process = w.type() == dev.procpool.WorkerType.PROCESS;
+            if (process && !ended) {
+                dev.procpool.internal.status.ProcReader.Sample sample = dev.procpool.internal.status.ProcReader.read(w.pid());
+                rss = sample.rssBytes() < 0 ? rss : java.util.OptionalLong.of(sample.rssBytes());
+                cpu = sample.cpuNanos() < 0 ? cpu : java.util.Optional.of(Duration.ofNanos(sample.cpuNanos()));
+            }
+            out.add(new dev.procpool.status.WorkerStatus(spec.name(), w.type(), w.host(),
+                    w.type() == dev.procpool.WorkerType.THREAD ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(w.pid()),
+                    ended ? dev.procpool.status.WorkerStatus.State.EXITED
+                            : st == dev.procpool.WorkerState.RUNNING ? dev.procpool.status.WorkerStatus.State.BUSY
+                            : st == dev.procpool.WorkerState.CLOSING ? dev.procpool.status.WorkerStatus.State.STOPPING
+                            : dev.procpool.status.WorkerStatus.State.STARTING,
+                    ended ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(i),
+                    ended || started == 0 ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofNanos(now - started)),
+                    ended ? 1 : 0, bad ? 1 : 0, rss, cpu, created,
+                    ended ? w.exit().map(dev.procpool.WorkerExit::description) : java.util.Optional.empty()));
+        }
+        int n = specs.size();
+        long done = out.stream().filter(x -> x.state() == dev.procpool.status.WorkerStatus.State.EXITED).count();
+        dev.procpool.PoolStats totals = new dev.procpool.PoolStats(n, 0, n - done, done - failed, failed, 0, 0, 0,
+                ws == null ? 0 : n, 0, failed, alive);
+        return new dev.procpool.status.PoolStatus("supervisor", "agents", java.time.Instant.now(), 0, totals, out, List.of(),
+                List.of());
     }
 
     /** One call of supervise: its router, workers and events. */
@@ -252,6 +327,8 @@ public final class Supervisor {
                 return;
             }
             workers[id] = w;
+            startedAt.set(id, System.nanoTime());
+            live.set(id, w);
             w.future().whenComplete((v, e) -> events.add(new Event(true, id, inc, e == null ? null : unwrap(e))));
         }
 

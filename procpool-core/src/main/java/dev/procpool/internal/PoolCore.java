@@ -9,6 +9,7 @@ import dev.procpool.TaskTimeoutException;
 import dev.procpool.WorkerDiedException;
 import dev.procpool.WorkerType;
 import dev.procpool.internal.protocol.Frames;
+import dev.procpool.internal.status.PoolTelemetry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,8 @@ final class PoolCore {
     final ClassLoader loader;
     final DispatchPolicy policy;
     final PoolCallbacks callbacks;
+    /** Told of every task and slot event below, for status and JFR; it never changes a decision. */
+    final PoolTelemetry telemetry;
     private final ScheduledFuture<?> maintenance;
 
     // guarded by lock
@@ -87,6 +90,7 @@ final class PoolCore {
         this.loader = cl != null ? cl : PoolCore.class.getClassLoader();
         this.policy = new DispatchPolicy(options.minWorkers(), options.maxWorkers(), options.maxTasksPerWorker());
         this.callbacks = new PoolCallbacks(options, name);
+        this.telemetry = new PoolTelemetry(name, "pool");
         long period = Math.max(50, Math.min(1000, options.idleTimeout().toMillis() / 4));
         this.maintenance = Controller.get().timer().scheduleWithFixedDelay(this::maintain, period, period,
                 TimeUnit.MILLISECONDS);
@@ -98,6 +102,7 @@ final class PoolCore {
         submitted++;
         batches.track(t);
         queue.addLast(t);
+        telemetry.taskQueued(t.id);
     }
 
     long endedLocked() {
@@ -113,6 +118,7 @@ final class PoolCore {
         t.worker = w;
         t.attempts++;
         t.sentAt = System.nanoTime();
+        telemetry.taskStarted(t.id, w.name(), t.attempts);
         running++;
         w.dispatched++;
         w.inflight.addLast(t);
@@ -130,6 +136,7 @@ final class PoolCore {
     /** A task back to the front of the queue: it never ran, or is retried. */
     void requeueFrontLocked(PoolTask<?> t) {
         assert lock.isHeldByCurrentThread();
+        telemetry.taskRequeued(t.id);
         t.state = TaskState.QUEUED;
         t.worker = null;
         t.stolen = false;
@@ -143,6 +150,7 @@ final class PoolCore {
             return;
         }
         t.state = end;
+        telemetry.taskEnded(t.id, end, error);
         switch (end) {
             case SUCCEEDED -> completed++;
             case FAILED -> failed++;
@@ -221,6 +229,7 @@ final class PoolCore {
         PoolWorker w = new PoolWorker(this, index, type, options.workerOptions(index).toBuilder().name(workerName)
                 .systemProperty(CurrentWorker.POOL_INDEX_PROPERTY, Integer.toString(index)).build());
         workers.add(w);
+        telemetry.workerCreated(workerName, type);
         workersStarted++;
         return w;
     }
@@ -290,6 +299,7 @@ final class PoolCore {
             return false;
         }
         w.state = SlotState.RETIRING;
+        telemetry.workerRetiring(w.name());
         workersRecycled++;
         actions.endInput.add(w);
         return true;
@@ -299,6 +309,7 @@ final class PoolCore {
     void stopLocked(PoolWorker w, PoolActions actions) {
         assert lock.isHeldByCurrentThread();
         w.state = SlotState.STOPPING;
+        telemetry.workerStopping(w.name());
         actions.stop.add(w);
     }
 
@@ -311,6 +322,7 @@ final class PoolCore {
         for (PoolWorker w : workers) {
             if (w.state.isActive() && w.inflight.isEmpty()) {
                 w.state = SlotState.RETIRING;
+                telemetry.workerRetiring(w.name());
                 actions.endInput.add(w);
             }
         }
@@ -361,6 +373,7 @@ final class PoolCore {
                 workers.remove(w);
                 w.state = SlotState.EXITED;
                 requeueNeverStartedLocked(w);
+                telemetry.workerExited(w.name(), "stopped before it was started", true);
                 checkTerminatedLocked();
                 return false;
             }
@@ -382,6 +395,7 @@ final class PoolCore {
             if (w.state == SlotState.STARTING) {
                 w.state = SlotState.READY;
             }
+            telemetry.workerReady(w.name());
             w.idleSince = System.nanoTime();
             dispatchLocked(actions);
         } finally {
@@ -454,6 +468,7 @@ final class PoolCore {
             }
             SlotState was = w.state;
             w.state = SlotState.EXITED;
+            boolean expected = was == SlotState.RETIRING && info.clean();
             if (was.isActive()) {
                 workersDied++;
             }
@@ -481,6 +496,7 @@ final class PoolCore {
                             : new WorkerDiedException(w.name(), w.pid(), info.how(), info.exitCode(), info.signal(),
                                     info.stderrTail(), info.cause());
                     if (death instanceof WorkerDiedException && first.attempts <= first.options.retriesOnWorkerDeath()) {
+                        telemetry.retry(first.id, first.attempts, "worker death");
                         retryLocked(first);
                     } else {
                         endLocked(first, death instanceof CancellationException ? TaskState.CANCELLED : TaskState.FAILED,
@@ -503,6 +519,7 @@ final class PoolCore {
             }
             retireIfDoneLocked(actions);
             checkTerminatedLocked();
+            telemetry.workerExited(w.name(), info.how(), expected);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -553,7 +570,9 @@ final class PoolCore {
             }
             running--;
             workersDied++;
+            telemetry.timeoutKill(t.id, w.name(), w.pid(), t.options.timeout().orElseThrow());
             if (t.attempts <= t.options.retriesOnTimeout()) {
+                telemetry.retry(t.id, t.attempts, "timeout");
                 retryLocked(t);
             } else {
                 endLocked(t, TaskState.TIMED_OUT, null, new TaskTimeoutException(t.id, w.name(),

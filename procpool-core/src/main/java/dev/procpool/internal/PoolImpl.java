@@ -14,6 +14,7 @@ import dev.procpool.TaskRejectedException;
 import dev.procpool.TaskState;
 import dev.procpool.WorkerStartException;
 import dev.procpool.WorkerType;
+import dev.procpool.status.PoolStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -318,6 +319,11 @@ public final class PoolImpl extends AbstractPool {
     public List<dev.procpool.PooledWorker> workers() {
         return core.locked(() -> core.workers.stream().filter(w -> w.state != SlotState.EXITED)
                 .<dev.procpool.PooledWorker>map(w -> new PoolWorkerHandle(core, w)).toList());
+    }
+
+    @Override
+    public PoolStatus status() {
+        return core.telemetry.snapshot(stats());
     }
 
     /** A snapshot of every slot, in the order they were created. */

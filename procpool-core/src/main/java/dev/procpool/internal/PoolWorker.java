@@ -144,6 +144,7 @@ final class PoolWorker implements Engine.Listener {
         if (preparedState != null) {
             e.initState(preparedState); // before any call: the worker's first frame must be its state
         }
+        pool.telemetry.workerStarted(name(), e.pid(), e.host(), e.threadId());
         drain(true);
         e.initialized();
         if (pool.isRetiring(this)) {

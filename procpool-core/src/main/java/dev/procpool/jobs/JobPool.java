@@ -194,6 +194,28 @@ public final class JobPool implements AutoCloseable {
         }
     }
 
+    /**
+     * What the pool is doing now, as {@link Pool#status()} shows it for the pool that hosts the
+     * jobs: a worker per busy or idle slot host, with the task it runs (the hosting pool's task
+     * id) and its age; {@code queued} counts the jobs waiting for a slot too. Memory is that of a
+     * process host's JVM; a thread host has none of its own.
+     *
+     * <pre>{@code
+     * System.out.println(jobs.status().queued() + " jobs wait");
+     * }</pre>
+     */
+    public dev.procpool.status.PoolStatus status() {
+        dev.procpool.status.PoolStatus hosts = pool.status();
+        int waiting = queued();
+        dev.procpool.PoolStats t = hosts.totals();
+        // jobs waiting for a slot are not the hosting pool's yet, but they are submitted and queued here
+        dev.procpool.PoolStats totals = new dev.procpool.PoolStats(t.submitted() + waiting, t.queued() + waiting, t.running(),
+                t.completed(), t.failed(), t.timedOut(), t.cancelled(), t.retried(), t.workersStarted(), t.workersRecycled(),
+                t.workersDied(), t.workersAlive());
+        return new dev.procpool.status.PoolStatus(name, "jobs", hosts.takenAt(), totals.queued(), totals, hosts.workers(),
+                hosts.recentFailures(), hosts.throughput());
+    }
+
     /** Waits, without a deadline, until every job submitted so far has ended. */
     public void join() throws InterruptedException {
         CompletableFuture<Void> all = allUnfinished();

@@ -249,6 +249,20 @@ public final class RedisNode implements AutoCloseable {
         return held.size();
     }
 
+    /**
+     * What the node's local workers are doing now, as {@link Pool#status()} shows it; the tasks it
+     * holds but has not handed to a worker yet count as queued.
+     *
+     * <pre>{@code
+     * StatusServer.builder().source(node::status).start();
+     * }</pre>
+     */
+    public dev.procpool.status.PoolStatus status() {
+        dev.procpool.status.PoolStatus local = pool.status();
+        return new dev.procpool.status.PoolStatus(name(), "redis", local.takenAt(), local.queued(), local.totals(),
+                local.workers(), local.recentFailures(), local.throughput());
+    }
+
     /** Blocks until the node has stopped. */
     public void awaitStop() throws InterruptedException {
         stopped.await();
@@ -573,6 +587,7 @@ public final class RedisNode implements AutoCloseable {
             String entryId = s(e.get(0));
             int deliveries = ((Long) e.get(2)).intValue();
             log.info("node {}: took over entry {} (delivery {})", options.name(), entryId, deliveries);
+            dev.procpool.redis.internal.ClaimEvent.emit(options.name(), options.namespace(), entryId, deliveries);
             begin(entryId, e.get(1), deliveries);
         }
         return new TakeOver((byte[]) reply.get(0), taken);
@@ -605,6 +620,14 @@ public final class RedisNode implements AutoCloseable {
      * @return the exit code: 0 after a stop, 1 if the node could not start
      */
     public static int run(RedisNodeOptions options) {
+        return run(options, node -> { });
+    }
+
+    /**
+     * {@link #run(RedisNodeOptions)}, calling {@code started} with the node once it runs (e.g. to
+     * serve its status page).
+     */
+    public static int run(RedisNodeOptions options, java.util.function.Consumer<RedisNode> started) {
         RedisNode node;
         try {
             node = start(options);
@@ -623,6 +646,7 @@ public final class RedisNode implements AutoCloseable {
                         e.getMessage());
             }
         }
+        started.accept(node);
         // a line a supervising script (or test) can wait for
         System.out.println("procpool redis node " + node.name() + " ready");
         System.out.flush();

@@ -3,15 +3,20 @@ package dev.procpool.redis;
 import static dev.procpool.redis.internal.RedisLink.b;
 import static dev.procpool.redis.internal.RedisLink.s;
 
+import dev.procpool.PoolStats;
 import dev.procpool.ProcpoolException;
 import dev.procpool.Task;
 import dev.procpool.TaskNotSerializableException;
 import dev.procpool.TaskState;
+import dev.procpool.internal.status.PoolTelemetry;
 import dev.procpool.redis.internal.RedisLink;
 import dev.procpool.redis.internal.Wire;
+import dev.procpool.status.PoolStatus;
+import dev.procpool.status.TaskFailure;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -22,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
@@ -106,6 +112,22 @@ public final class RedisPool implements AutoCloseable {
 
     private volatile State state = State.OPEN;
 
+    /** Throughput and recent failures for {@link #status}; it knows tasks by {@link Handle#seq}. */
+    private final PoolTelemetry telemetry;
+    private final AtomicLong submitted = new AtomicLong();
+    /** Results read of tasks an earlier run submitted: they are numbered -1, -2, ... in the status. */
+    private final AtomicLong earlier = new AtomicLong();
+    // guarded by `outcomes`: results reported (futures completed or kept for collect), by outcome; and retries
+    private final long[] outcomes = new long[TaskState.values().length];
+    private long retried;
+    // guarded by `outcomes`: the Redis task id of the recent failures, by their number in the telemetry
+    private final LinkedHashMap<Long, String> failedIds = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+            return size() > PoolStatus.FAILURES_KEPT;
+        }
+    };
+
     private record Orphan(byte[] entryId, RedisResult result) {
     }
 
@@ -119,6 +141,7 @@ public final class RedisPool implements AutoCloseable {
         this.resultCodec = new dev.procpool.JdkCodec(dev.procpool.internal.AllowList.naming(resultPattern));
         this.maxDeliveries = b(Integer.toString(options.maxDeliveries()));
         this.ttl = b(Long.toString(options.resultTtl().toMillis()));
+        this.telemetry = new PoolTelemetry(options.namespace(), "redis-controller");
         Jedis reader;
         try {
             sender = link.connect();
@@ -184,7 +207,7 @@ public final class RedisPool implements AutoCloseable {
         List<RedisTask<R>> handles = new ArrayList<>(encoded.size());
         List<byte[][]> commands = new ArrayList<>(encoded.size());
         for (byte[] bytes : encoded) {
-            Handle<R> h = new Handle<>(UUID.randomUUID().toString());
+            Handle<R> h = new Handle<>(UUID.randomUUID().toString(), submitted.incrementAndGet());
             handles.add(h);
             commands.add(new byte[][] {link.tasksKey(), b("*"), RedisLink.F_ID, b(h.taskId), RedisLink.F_TASK, bytes,
                     RedisLink.F_TIMEOUT, timeoutMs, RedisLink.F_MAX, maxDeliveries, RedisLink.F_TTL, ttl,
@@ -196,6 +219,7 @@ public final class RedisPool implements AutoCloseable {
             }
             for (RedisTask<R> h : handles) {
                 waiting.put(h.taskId(), (Handle<?>) h);
+                telemetry.taskQueued(((Handle<?>) h).seq);
             }
             try {
                 sendAll(commands);
@@ -280,6 +304,62 @@ public final class RedisPool implements AutoCloseable {
     /** How many submitted tasks have no outcome yet. */
     public int pending() {
         return waiting.size();
+    }
+
+    /**
+     * What this controller and its namespace look like now: {@code queued} is the number of tasks
+     * on the stream that no node has taken yet, {@code running} the number taken by a node and not
+     * yet answered (Redis's own counts: {@code XLEN} and {@code XPENDING} of the task stream, so
+     * they include tasks submitted by an earlier run of the controller); {@code submitted} and the
+     * outcomes count what this controller sent and received (results of an earlier run's tasks
+     * count as they are read); {@code retried} counts the extra deliveries of those results. The
+     * recent failures carry the number of the task in this controller's submission order (1 for
+     * the first; negative for an earlier run's task) as their id, and the Redis task id ({@link RedisTask#taskId()}) at the start of
+     * their summary. Workers are the nodes' business: ask a node ({@link RedisNode#status()}).
+     *
+     * <pre>{@code
+     * StatusServer.builder().source(pool::status).start();
+     * }</pre>
+     *
+     * @throws ProcpoolException if Redis cannot be reached (after {@link #close}, the Redis counts
+     *     are 0 and nothing is asked)
+     */
+    public PoolStatus status() {
+        long onStream = 0;
+        long taken = 0;
+        synchronized (this) {
+            if (state == State.OPEN) {
+                try {
+                    onStream = (Long) sender.sendCommand(Command.XLEN, link.tasksKey());
+                    Object summary = sender.sendCommand(Command.XPENDING, link.tasksKey(), RedisLink.NODES_GROUP);
+                    taken = summary instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Long n ? n : 0;
+                } catch (JedisException e) {
+                    throw new ProcpoolException("cannot read the task stream's state on Redis at " + link + ": "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        long[] ended;
+        long retries;
+        Map<Long, String> ids;
+        synchronized (outcomes) {
+            ended = outcomes.clone();
+            retries = retried;
+            ids = new LinkedHashMap<>(failedIds);
+        }
+        long queued = Math.max(0, onStream - taken);
+        PoolStats totals = new PoolStats(submitted.get(), queued, taken, ended[TaskState.SUCCEEDED.ordinal()],
+                ended[TaskState.FAILED.ordinal()], ended[TaskState.TIMED_OUT.ordinal()],
+                ended[TaskState.CANCELLED.ordinal()], retries, 0, 0, 0, 0);
+        PoolStatus local = telemetry.snapshot(totals);
+        List<TaskFailure> failures = new ArrayList<>();
+        for (TaskFailure f : local.recentFailures()) {
+            String id = ids.get(f.taskId());
+            failures.add(id == null ? f : new TaskFailure(f.taskId(), f.worker(), f.at(), f.outcome(),
+                    "task " + id + ": " + f.summary(), f.stackTrace()));
+        }
+        return new PoolStatus(options.namespace(), "redis-controller", Instant.now(), queued, totals, List.of(), failures,
+                local.throughput());
     }
 
     /** The current state. */
@@ -414,6 +494,7 @@ public final class RedisPool implements AutoCloseable {
         }
         RedisResult result = toResult(taskId, f);
         Handle<?> h = waiting.remove(taskId);
+        recordOutcome(h == null ? -earlier.incrementAndGet() : h.seq, result);
         if (h == null) {
             synchronized (orphans) {
                 orphans.put(taskId, new Orphan(entryId, result));
@@ -423,6 +504,19 @@ public final class RedisPool implements AutoCloseable {
         }
         h.complete(result);
         return true;
+    }
+
+    /** Counts a result for {@link #status}; {@code seq} negative for a task an earlier run submitted. */
+    private void recordOutcome(long seq, RedisResult r) {
+        boolean failure = r.state() == TaskState.FAILED || r.state() == TaskState.TIMED_OUT;
+        synchronized (outcomes) {
+            outcomes[r.state().ordinal()]++;
+            retried += Math.max(0, r.deliveries() - 1);
+            if (failure) {
+                failedIds.put(seq, r.taskId());
+            }
+        }
+        telemetry.taskEnded(seq, r.state(), r.errorOrNull());
     }
 
     /** Called with the `orphans` lock held. */
@@ -490,10 +584,13 @@ public final class RedisPool implements AutoCloseable {
 
     private static final class Handle<R> implements RedisTask<R> {
         final String taskId;
+        /** Its number in this controller's submission order, from 1: how the status's telemetry knows it. */
+        final long seq;
         final CompletableFuture<R> future = new CompletableFuture<>();
 
-        Handle(String taskId) {
+        Handle(String taskId, long seq) {
             this.taskId = taskId;
+            this.seq = seq;
         }
 
         @Override

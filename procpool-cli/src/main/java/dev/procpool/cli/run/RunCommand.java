@@ -146,6 +146,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--total-timeout", paramLabel = "DURATION", description = "A deadline for the whole run: what is left is killed.")
     String totalTimeout;
 
+    @Option(names = "--status-port", paramLabel = "PORT",
+            description = "Serve a live status page on 127.0.0.1:PORT (0: a free port); its address goes to stderr.")
+    Integer statusPort;
+
     @Option(names = "--json", description = "Print a JSON summary on stdout (job output is then not printed).")
     boolean json;
 
@@ -601,7 +605,9 @@ public final class RunCommand implements Callable<Integer> {
                 return t;
             });
         }
-        try (JobPool p = JobPool.builder().name("run").slots(localSlots).grace(Duration.ofMillis(200)).build()) {
+        try (JobPool p = JobPool.builder().name("run").slots(localSlots).grace(Duration.ofMillis(200)).build();
+             AutoCloseable status = dev.procpool.cli.StatusPort.serve(statusPort, p::status,
+                     new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8))) {
             pool = p;
             onInterrupt();
             if (timeoutPercent > 0) {
