@@ -51,6 +51,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * persistent worker's stop leaves its unanswered calls with.
  */
 @Tag("jvm")
+// also waits for what a test abandoned (a thread worker that ignored its stop) to end before the
+// test's temporary directory, whose release file that thread waits for, is deleted
+@org.junit.jupiter.api.extension.ExtendWith(dev.procpool.testing.LeakCheck.class)
 class WorkerKindsContractTest {
     private WorkerServer server;
     private WorkerOptions quiet;
