@@ -112,7 +112,9 @@ final class WorkerServerCommand implements Callable<Integer> {
     List<String> allow = List.of();
 
     @Option(names = "--status-port", paramLabel = "PORT",
-            description = "With --redis: serve the node's live status page on 127.0.0.1:PORT (0: a free port).")
+            description = "Serve a live status page on 127.0.0.1:PORT (0: a free port; the address goes to stderr): "
+                + "with --redis the node's workers and tasks, with --listen the worker JVMs it runs (no tasks: it "
+                + "relays them undecoded).")
     Integer statusPort;
 
     @Override
@@ -120,13 +122,11 @@ final class WorkerServerCommand implements Callable<Integer> {
         if (listen != null && redis != null) {
             throw new ParameterException(spec.commandLine(), "either --listen or --redis, not both");
         }
+        if (statusPort != null && (statusPort < 0 || statusPort > 65535)) {
+            throw new ParameterException(spec.commandLine(), "--status-port must be 0..65535: " + statusPort);
+        }
         if (redis != null) {
             return redisNode();
-        }
-        if (statusPort != null) {
-            // a listening server relays frames without decoding tasks: it has no task-level status to show
-            throw new ParameterException(spec.commandLine(), "--status-port works with --redis (a node's workers); "
-                    + "with --listen, watch the controller's pool instead (StatusServer or procpool run --status-port)");
         }
         if (listen == null) {
             throw new ParameterException(spec.commandLine(),
@@ -213,6 +213,14 @@ final class WorkerServerCommand implements Callable<Integer> {
             server.close(); // kills the workers it runs
             stopped.countDown();
         }, "procpool-server-shutdown"));
+        try {
+            // lives as long as the process: the server runs until the process is stopped
+            StatusPort.serve(statusPort, server::status, new java.io.PrintStream(
+                    new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            err.println("procpool worker-server: cannot serve the status page: " + e.getMessage());
+            err.flush();
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("procpool worker-server listening on " + server.address().getHostString() + ":"
                 + server.address().getPort() + " (host " + hostName() + ", TLS " + (keyStore != null ? "on" : "off") + ")");

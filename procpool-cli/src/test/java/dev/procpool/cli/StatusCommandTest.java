@@ -3,6 +3,13 @@ package dev.procpool.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.procpool.OutputHandler;
+import dev.procpool.PersistentWorker;
+import dev.procpool.Token;
+import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerType;
+import dev.procpool.Workers;
+import dev.procpool.remote.RemoteOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -21,7 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code procpool run --status-port} watched with {@code procpool status}: real processes, real HTTP. */
+/**
+ * {@code procpool run --status-port} and {@code procpool worker-server --listen ... --status-port} watched
+ * with {@code procpool status}: real processes, real HTTP.
+ */
 @Tag("jvm")
 class StatusCommandTest {
 
@@ -72,6 +82,67 @@ class StatusCommandTest {
             assertThat(gone[2]).contains("cannot reach " + u);
         } finally {
             run.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aListeningWorkerServerWithAStatusPortShowsTheWorkersItRuns() throws Exception {
+        String token = "status-cli-token-0123456789abcdef";
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "dev.procpool.cli.Main", "worker-server", "--listen", "127.0.0.1:0",
+                "--status-port", "0");
+        pb.environment().put("PROCPOOL_TOKEN", token);
+        Process server = pb.start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            String ready = out.readLine();
+            assertThat(ready).as("the listening line on stdout").contains("listening on 127.0.0.1:");
+            int port = Integer.parseInt(ready.replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+            BufferedReader err = new BufferedReader(new InputStreamReader(server.getErrorStream(), StandardCharsets.UTF_8));
+            String url = null;
+            Pattern p = Pattern.compile("status page at (http://127\\.0\\.0\\.1:\\d+/)");
+            for (String line; url == null && (line = err.readLine()) != null; ) {
+                Matcher m = p.matcher(line);
+                if (m.find()) {
+                    url = m.group(1);
+                }
+            }
+            assertThat(url).as("the status page's address on stderr").isNotNull();
+            Thread drain = new Thread(() -> {
+                try {
+                    err.transferTo(java.io.Writer.nullWriter()); // the server's log must not fill the pipe
+                } catch (java.io.IOException e) {
+                    // the server ended
+                }
+            });
+            drain.setDaemon(true);
+            drain.start();
+
+            WorkerOptions options = WorkerOptions.builder().output(OutputHandler.discard()).name("watched")
+                    .remote(RemoteOptions.builder("127.0.0.1", port).token(Token.of(token)).build()).build();
+            PersistentWorker<Integer, Integer> w = Workers.persistent(WorkerType.REMOTE, (Integer x) -> x + 1, options);
+            w.enqueue(1);
+            assertThat(w.nextResult(Duration.ofSeconds(60))).isEqualTo(2);
+            long pid = w.pid();
+            String u = url;
+            await().atMost(Duration.ofSeconds(60)).until(() -> status("--once", u)[1].contains("watched"));
+            String[] shown = status("--once", "--width", "160", u);
+            assertThat(shown[0]).isEqualTo("0");
+            assertThat(shown[1]).contains("127.0.0.1:" + port + " (worker-server)", "tasks: not known here",
+                    "workers: 1 alive, 1 started");
+            assertThat(shown[1].lines().filter(l -> l.startsWith("watched")).findFirst()).hasValueSatisfying(l ->
+                    assertThat(l).contains("BUSY", " " + pid + " ", " MiB", " for 127.0.0.1:"));
+
+            w.close();
+            assertThat(w.await(Duration.ofSeconds(60))).isTrue();
+            await().atMost(Duration.ofSeconds(60)).until(() -> status("--once", u)[1].contains("EXITED"));
+            assertThat(status("--once", "--width", "160", u)[1].lines().filter(l -> l.startsWith("watched")).findFirst())
+                    .hasValueSatisfying(l -> assertThat(l).contains("EXITED", " " + pid + " ", "exit code 0"));
+        } finally {
+            server.destroy(); // SIGTERM: the server stops and kills the workers it runs
+            if (!server.waitFor(30, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
         }
     }
 

@@ -1,13 +1,18 @@
 package dev.procpool.internal;
 
 import dev.procpool.OutputHandler;
+import dev.procpool.PoolStats;
 import dev.procpool.WorkerOptions;
+import dev.procpool.WorkerType;
+import dev.procpool.internal.status.ProcReader;
 import dev.procpool.internal.protocol.Buf;
 import dev.procpool.internal.protocol.FrameChannel;
 import dev.procpool.internal.protocol.Frames;
 import dev.procpool.internal.protocol.Handshake;
 import dev.procpool.internal.protocol.ProtocolException;
 import dev.procpool.internal.protocol.RemoteWire;
+import dev.procpool.status.PoolStatus;
+import dev.procpool.status.WorkerStatus;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -19,9 +24,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +77,16 @@ public final class RemoteServer implements AutoCloseable {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final RemoteContexts contexts = new RemoteContexts();
     private final AtomicLong refused = new AtomicLong();
+    /** Worker JVMs started so far. */
+    private final AtomicLong started = new AtomicLong();
+    /** Worker requests refused for the limit on workers at once. */
+    private final AtomicLong refusedWorkers = new AtomicLong();
+    /**
+     * The last {@link PoolStatus#EXITED_KEPT} workers that ended or were refused, newest first.
+     * Guarded by itself; a session leaves {@link #sessions} and enters this under that lock, so
+     * that a status shows each worker once.
+     */
+    private final ArrayDeque<WorkerStatus> exited = new ArrayDeque<>();
     private final Acceptor acceptor;
     private volatile boolean closed;
 
@@ -179,6 +199,78 @@ public final class RemoteServer implements AutoCloseable {
         return workers.get();
     }
 
+    /** Worker JVMs started so far. */
+    public long startedWorkers() {
+        return started.get();
+    }
+
+    /** Workers refused because the server ran its limit of workers at once. */
+    public long refusedWorkers() {
+        return refusedWorkers.get();
+    }
+
+    /**
+     * The worker JVMs this server runs for its controllers, then the last few that ended or were
+     * refused (newest first). The server relays frames without decoding them, so it knows no
+     * task: task ids, ages and counts are empty or zero, and a worker that runs is shown
+     * {@link WorkerStatus.State#BUSY} (serving its controller) once it has connected, whether or
+     * not a task is in it. RSS and CPU time come from {@code /proc} of the worker's pid.
+     *
+     * @param name the status's name (the server's listen address)
+     */
+    public PoolStatus status(String name) {
+        List<Session> live;
+        List<WorkerStatus> gone;
+        synchronized (exited) {
+            live = new ArrayList<>(sessions);
+            gone = new ArrayList<>(exited);
+        }
+        List<WorkerStatus> rows = new ArrayList<>();
+        for (Session s : live) {
+            Process p = s.process;
+            if (p == null || s.ended) {
+                continue; // a handshake, a remote context's owner, a command job: no worker JVM (yet)
+            }
+            ProcReader.Sample sample = ProcReader.read(p.pid());
+            WorkerStatus.State state = s.killedBecause != null || s.endedBy != null ? WorkerStatus.State.STOPPING
+                    : s.toController == null ? WorkerStatus.State.STARTING : WorkerStatus.State.BUSY;
+            rows.add(new WorkerStatus(s.workerName, WorkerType.PROCESS, s.where(), OptionalLong.of(p.pid()), state,
+                    OptionalLong.empty(), Optional.empty(), 0, 0,
+                    sample.rssBytes() < 0 ? OptionalLong.empty() : OptionalLong.of(sample.rssBytes()),
+                    sample.cpuNanos() < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(sample.cpuNanos())),
+                    Instant.ofEpochMilli(s.startedMillis), Optional.empty()));
+        }
+        int running = rows.size();
+        long recycled;
+        long died;
+        synchronized (exited) {
+            recycled = cleanExits;
+            died = badExits;
+        }
+        rows.addAll(gone);
+        PoolStats totals = new PoolStats(0, 0, 0, 0, 0, 0, 0, 0, started.get(), recycled, died, running);
+        return new PoolStatus(name, "worker-server", Instant.now(), 0, totals, rows, List.of(), List.of(0));
+    }
+
+    /** Workers that exited with code 0 and those that did not (crashed, killed); guarded by {@link #exited}. */
+    private long cleanExits;
+    private long badExits;
+
+    private void remember(WorkerStatus row, Boolean clean) {
+        // the caller holds the lock on exited
+        if (clean != null) {
+            if (clean) {
+                cleanExits++;
+            } else {
+                badExits++;
+            }
+        }
+        if (exited.size() == PoolStatus.EXITED_KEPT) {
+            exited.pollLast();
+        }
+        exited.addFirst(row);
+    }
+
     private void accepted(Acceptor.Connection c) {
         Session session = new Session(c);
         sessions.add(session);
@@ -218,6 +310,10 @@ public final class RemoteServer implements AutoCloseable {
         volatile RemoteContexts.Context context;
         /** Why the worker was stopped by the server (its context ended); reported as its exit's problem. */
         volatile String endedBy;
+        /** Why the server killed the worker otherwise (its controller went away, the server closed). */
+        volatile String killedBecause;
+        /** How the worker ended, as its status row tells it; set once its exit is known. */
+        volatile String exitReason;
 
         Session(Acceptor.Connection connection) {
             this.connection = connection;
@@ -225,6 +321,27 @@ public final class RemoteServer implements AutoCloseable {
             this.n = connection.number();
             this.peer = String.valueOf(socket.getRemoteSocketAddress());
             this.connThread = connection.thread();
+        }
+
+        /** The status row's host: this host, and the controller the worker serves. */
+        String where() {
+            return hostName + " for " + (peer.startsWith("/") ? peer.substring(1) : peer);
+        }
+
+        /** The row of this session's worker once it has ended. */
+        WorkerStatus exitRow(Process p) {
+            String why = exitReason;
+            if (why == null) {
+                // the session failed before its exit was reported: say what is known
+                why = p.isAlive() ? "killed" : "exit code " + p.exitValue();
+                String cause = killedBecause != null ? killedBecause : endedBy;
+                if (cause != null) {
+                    why += ": " + cause;
+                }
+            }
+            return new WorkerStatus(workerName, WorkerType.PROCESS, where(), OptionalLong.of(p.pid()),
+                    WorkerStatus.State.EXITED, OptionalLong.empty(), Optional.empty(), 0, 0, OptionalLong.empty(),
+                    Optional.empty(), Instant.ofEpochMilli(startedMillis), Optional.of(why));
         }
 
         void run() {
@@ -274,8 +391,14 @@ public final class RemoteServer implements AutoCloseable {
                 if (countedWorker) {
                     workers.decrementAndGet();
                 }
-                sessions.remove(this);
-                ended = true;
+                synchronized (exited) {
+                    Process p = process;
+                    if (p != null) {
+                        remember(exitRow(p), exitReason == null ? Boolean.FALSE : exitReason.equals("exit code 0"));
+                    }
+                    sessions.remove(this);
+                    ended = true;
+                }
             }
         }
 
@@ -434,6 +557,13 @@ public final class RemoteServer implements AutoCloseable {
             workerName = name;
             if (workers.incrementAndGet() > settings.maxWorkers()) {
                 workers.decrementAndGet();
+                refusedWorkers.incrementAndGet();
+                synchronized (exited) {
+                    remember(new WorkerStatus(name, WorkerType.PROCESS, where(), OptionalLong.empty(),
+                            WorkerStatus.State.EXITED, OptionalLong.empty(), Optional.empty(), 0, 0, OptionalLong.empty(),
+                            Optional.empty(), Instant.now(), Optional.of("refused: the worker-server ran its limit of "
+                                    + settings.maxWorkers() + " workers at once")), null);
+                }
                 refuse(out, "the worker-server runs its limit of " + settings.maxWorkers()
                         + " workers at once; start worker '" + name + "' when one ends, or raise the limit"
                         + " (procpool worker-server --max-workers, WorkerServerOptions.maxWorkers)");
@@ -464,6 +594,7 @@ public final class RemoteServer implements AutoCloseable {
                 command = cmd;
                 pb.environment().put("PROCPOOL_WORKER_SECRET", secret);
                 Process p = pb.start();
+                started.incrementAndGet();
                 process = p;
                 if (endedBy != null) {
                     p.toHandle().destroyForcibly(); // its context ended while it was being started
@@ -609,10 +740,14 @@ public final class RemoteServer implements AutoCloseable {
                     }
                 }
             } catch (ProtocolException e) {
+                killedBecause = "killed: its controller broke the protocol (" + e.getMessage() + ")";
                 log.accept("connection from " + peer + " (worker '" + workerName + "') broke the protocol, worker killed: "
                         + e.getMessage());
             } catch (IOException e) {
                 if (!ended && p.isAlive()) {
+                    if (killedBecause == null) {
+                        killedBecause = closed ? "killed: the worker-server closed" : "killed: lost its controller's connection";
+                    }
                     log.accept("lost the connection from " + peer + "; killing worker '" + workerName + "' (pid "
                             + p.pid() + ")");
                 }
@@ -674,6 +809,9 @@ public final class RemoteServer implements AutoCloseable {
         }
 
         private void sendExit(OutputStream direct, Process p, String problem, List<String> tail) throws IOException {
+            String why = p.isAlive() ? "killed" : "exit code " + p.exitValue();
+            String cause = killedBecause != null ? killedBecause : problem;
+            exitReason = cause == null ? why : why + ": " + cause;
             Buf b = new Buf(512);
             b.writeInt(p.isAlive() ? Integer.MIN_VALUE : p.exitValue());
             b.writeString(problem);
@@ -700,6 +838,9 @@ public final class RemoteServer implements AutoCloseable {
         void abort() {
             Process p = process;
             if (p != null && p.isAlive()) {
+                if (killedBecause == null) {
+                    killedBecause = closed ? "killed: the worker-server closed" : "killed: its session failed";
+                }
                 p.toHandle().destroyForcibly();
             }
             try {

@@ -4,6 +4,7 @@ import dev.procpool.OutputHandler;
 import dev.procpool.Token;
 import dev.procpool.internal.RemoteServer;
 import dev.procpool.internal.RemoteServerMain;
+import dev.procpool.status.PoolStatus;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -210,6 +211,45 @@ public final class WorkerServer implements AutoCloseable {
     /** Connections refused so far; known for an in-process server only (else -1). */
     public long refusedConnections() {
         return inProcess == null ? -1 : inProcess.refusedConnections();
+    }
+
+    /**
+     * What this server runs now, as a status page shows it ({@link dev.procpool.status.StatusServer}):
+     * kind {@code "worker-server"}, named after its listen address. One row per worker JVM it runs
+     * for its controllers: the worker's name, its pid on this host, RSS and CPU time from
+     * {@code /proc}, since when it runs, and as host this host's name and the controller it serves
+     * ({@code "gpu-box for 10.0.0.5:51234"}). Then the last {@link PoolStatus#EXITED_KEPT} workers
+     * that ended, with how ({@code "exit code 0"}, {@code "exit code 137: killed: lost its
+     * controller's connection"}), and the workers refused for the server's limit of workers at
+     * once (no pid, reason {@code "refused: ..."}).
+     *
+     * <p>The server relays frames without decoding tasks, so there is no task-level information:
+     * task ids, ages, done and failed counts, failures and throughput are empty or zero, and a
+     * worker that has connected shows as {@link dev.procpool.status.WorkerStatus.State#BUSY}
+     * (serving its controller) whether or not a task runs in it. The counters:
+     * {@code workersStarted}, {@code workersAlive} (running now), {@code workersRecycled} (exited
+     * with code 0) and {@code workersDied} (crashed or killed).
+     *
+     * <pre>{@code
+     * try (WorkerServer server = WorkerServer.start(options);
+     *      StatusServer page = StatusServer.builder().source(server::status).start()) {
+     *     System.out.println("status page at " + page.uri());
+     *     ...
+     * }
+     * }</pre>
+     *
+     * @throws UnsupportedOperationException for a server in another JVM ({@link #spawn},
+     *     {@link #overSsh}): its workers are not visible from here; run that server as
+     *     {@code procpool worker-server --listen HOST:PORT --status-port PORT} to have its page
+     */
+    public PoolStatus status() {
+        if (inProcess == null) {
+            throw new UnsupportedOperationException("the status of a worker-server is known in its own JVM only; "
+                    + "this one runs in process " + process.pid()
+                    + " (procpool worker-server --listen HOST:PORT --status-port PORT serves its page)");
+        }
+        InetSocketAddress a = inProcess.address();
+        return inProcess.status(a.getHostString() + ":" + a.getPort());
     }
 
     /**

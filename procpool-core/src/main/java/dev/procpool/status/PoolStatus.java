@@ -16,12 +16,14 @@ import java.util.List;
  * }</pre>
  *
  * <p>{@link dev.procpool.Pool#status()}, {@link dev.procpool.jobs.JobPool#status()},
- * {@link dev.procpool.agents.Supervisor#status()} and {@code RedisNode.status()} (module
- * procpool-redis) return one; {@link StatusServer} shows them live.
+ * {@link dev.procpool.agents.Supervisor#status()}, {@link dev.procpool.remote.WorkerServer#status()}
+ * and {@code RedisNode.status()} (module procpool-redis) return one; {@link StatusServer} shows them
+ * live.
  *
  * @param name the pool's name
  * @param kind what sort of pool: {@code "pool"}, {@code "jobs"}, {@code "agents"}, {@code "redis"} (a
- *     node), {@code "redis-controller"} ({@code RedisPool})
+ *     node), {@code "redis-controller"} ({@code RedisPool}), {@code "worker-server"} (a listening
+ *     worker server: its worker JVMs, no tasks)
  * @param takenAt when this snapshot was taken
  * @param queued tasks waiting for a worker
  * @param totals the pool's counters at that instant

@@ -21,6 +21,9 @@ import java.util.Locale;
 public final class StatusText {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
+    /** The kind of a listening worker server's status, which has workers but no tasks. */
+    private static final String WORKER_SERVER = "worker-server";
+
     private StatusText() {
     }
 
@@ -29,11 +32,18 @@ public final class StatusText {
         StringBuilder sb = new StringBuilder(2048);
         for (PoolStatus p : statuses) {
             PoolStats t = p.totals();
-            line(sb, width, String.format(Locale.ROOT, "%s (%s) at %s   %.1f tasks/s over the last minute", p.name(), p.kind(),
-                    TIME.format(p.takenAt()), p.tasksPerSecond()));
-            line(sb, width, String.format(Locale.ROOT,
-                    "tasks: %d submitted, %d queued, %d running, %d done, %d failed, %d timed out, %d cancelled, %d retried",
-                    t.submitted(), p.queued(), t.running(), t.completed(), t.failed(), t.timedOut(), t.cancelled(), t.retried()));
+            if (WORKER_SERVER.equals(p.kind())) {
+                // it relays tasks undecoded: zero task counters would say something false
+                line(sb, width, String.format(Locale.ROOT, "%s (%s) at %s", p.name(), p.kind(), TIME.format(p.takenAt())));
+                line(sb, width, "tasks: not known here (the worker-server relays them undecoded; watch the controller's pool)");
+            } else {
+                line(sb, width, String.format(Locale.ROOT, "%s (%s) at %s   %.1f tasks/s over the last minute", p.name(),
+                        p.kind(), TIME.format(p.takenAt()), p.tasksPerSecond()));
+                line(sb, width, String.format(Locale.ROOT,
+                        "tasks: %d submitted, %d queued, %d running, %d done, %d failed, %d timed out, %d cancelled, %d retried",
+                        t.submitted(), p.queued(), t.running(), t.completed(), t.failed(), t.timedOut(), t.cancelled(),
+                        t.retried()));
+            }
             line(sb, width, String.format(Locale.ROOT, "workers: %d alive, %d started, %d recycled, %d died", t.workersAlive(),
                     t.workersStarted(), t.workersRecycled(), t.workersDied()));
             line(sb, width, "");
