@@ -15,7 +15,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,8 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 
 /**
  * An engine whose worker process runs on a {@code procpool worker-server}. {@link #start()}
@@ -99,23 +96,13 @@ final class RemoteEngine extends ChannelEngine {
     void start() throws WorkerStartException {
         Socket s = null;
         try {
-            int timeout = (int) Math.min(Integer.MAX_VALUE, options.startTimeout().toMillis());
-            s = new Socket();
-            s.connect(new InetSocketAddress(remote.host(), remote.port()), timeout);
-            s.setTcpNoDelay(true);
-            if (remote.sslContext().isPresent()) {
-                SSLSocket tls = (SSLSocket) remote.sslContext().get().getSocketFactory()
-                        .createSocket(s, remote.host(), remote.port(), true);
-                SSLParameters params = tls.getSSLParameters();
-                params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
-                tls.setSSLParameters(params);
-                s = tls;
-                tls.setSoTimeout(timeout);
-                tls.startHandshake();
-            }
-            s.setSoTimeout(timeout);
+            int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, options.startTimeout().toMillis()));
+            RemoteLink link = RemoteLink.connect(remote.host(), remote.port(), remote.sslContext().orElse(null),
+                    remote.token().bytes(), timeout);
+            s = link.socket();
             socket = s;
-            handshake(s.getInputStream(), s.getOutputStream());
+            host = link.host();
+            open(s.getInputStream(), s.getOutputStream());
             s.setSoTimeout(0);
             channel.attach(s);
         } catch (IOException | RuntimeException e) {
@@ -129,40 +116,11 @@ final class RemoteEngine extends ChannelEngine {
         io.start();
     }
 
-    private void handshake(InputStream in, OutputStream out) throws IOException {
-        RemoteWire.Raw challenge = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
-        refused(challenge);
-        DataInputStream c = challenge.data();
-        if (challenge.type() != Frames.R_CHALLENGE || c.readInt() != RemoteWire.MAGIC) {
-            throw new ProtocolException("not a procpool worker-server (unexpected first frame)");
-        }
-        int version = c.readInt();
-        if (version != Frames.VERSION) {
-            throw new ProtocolException("the server speaks protocol version " + version + ", this controller "
-                    + Frames.VERSION + "; run the same procpool version on both sides");
-        }
-        byte[] serverNonce = c.readNBytes(RemoteWire.NONCE);
-        byte[] token = remote.token().bytes();
-        byte[] ours = RemoteWire.nonce();
-        Buf auth = new Buf(64);
-        auth.write(ours, 0, ours.length);
-        byte[] proof = RemoteWire.proof(token, "controller", serverNonce);
-        auth.write(proof, 0, proof.length);
-        RemoteWire.write(out, Frames.R_AUTH, 0, auth.toByteArray());
-        RemoteWire.Raw accept = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
-        refused(accept);
-        if (accept.type() != Frames.R_ACCEPT) {
-            throw new ProtocolException("expected the server's ACCEPT, got frame type " + accept.type());
-        }
-        DataInputStream a = accept.data();
-        if (!RemoteWire.same(a.readNBytes(32), RemoteWire.proof(token, "server", ours))) {
-            // it may be a server with another token, or something pretending to be one
-            throw new IOException("the server could not prove it knows the token; not using it");
-        }
-        host = Buf.readString(a);
+    /** Asks the authenticated server for the worker process, and reads how its start went. */
+    private void open(InputStream in, OutputStream out) throws IOException {
         RemoteWire.write(out, Frames.R_OPEN, workerId, openPayload());
         RemoteWire.Raw started = RemoteWire.read(in, 1 << 20);
-        refused(started);
+        RemoteLink.refused(started);
         if (started.type() == Frames.R_EXITED) {
             decodeExit(started);
             throw new IOException("the worker process did not start: " + (problem != null ? problem : "")
@@ -177,11 +135,6 @@ final class RemoteEngine extends ChannelEngine {
         command = Buf.readString(st);
     }
 
-    private static void refused(RemoteWire.Raw f) throws IOException {
-        if (f.type() == Frames.REFUSE) {
-            throw new IOException("refused: " + new String(f.payload(), StandardCharsets.UTF_8));
-        }
-    }
 
     private byte[] openPayload() {
         Buf b = new Buf(256);

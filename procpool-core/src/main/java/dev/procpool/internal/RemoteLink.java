@@ -13,12 +13,13 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * An authenticated connection from this controller to a worker server, for the server's control
- * requests other than starting a worker (a remote context): TCP (TLS if configured, the
+ * An authenticated connection from this controller to a worker server (for a remote worker, a
+ * remote context or a command job): TCP (TLS if configured, the
  * certificate checked against the host name), then the challenge, the controller's proof and the
  * server's proof, as docs/protocol.md specifies for every connection to the server.
  *
@@ -34,23 +35,35 @@ public record RemoteLink(Socket socket, String host) implements AutoCloseable {
      */
     public static RemoteLink connect(RemoteOptions remote, Duration timeout) throws IOException {
         int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+        return connect(remote.host(), remote.port(), remote.sslContext().orElse(null), remote.token().bytes(), millis);
+    }
+
+    /**
+     * Connects and authenticates, from the parts of the server's address; the one handshake of
+     * every client of a worker server (remote workers, remote contexts, command jobs). The socket's
+     * read timeout stays {@code millis}: the caller sets its own for what follows.
+     *
+     * @param tls the TLS context, or null for plain TCP
+     * @throws IOException if the server cannot be reached, refuses, or cannot prove it has the token
+     */
+    public static RemoteLink connect(String host, int port, SSLContext tls, byte[] token, int millis)
+            throws IOException {
         Socket s = new Socket();
         try {
-            s.connect(new InetSocketAddress(remote.host(), remote.port()), millis);
+            s.connect(new InetSocketAddress(host, port), millis);
             s.setTcpNoDelay(true);
-            if (remote.sslContext().isPresent()) {
-                SSLSocket tls = (SSLSocket) remote.sslContext().get().getSocketFactory()
-                        .createSocket(s, remote.host(), remote.port(), true);
-                SSLParameters params = tls.getSSLParameters();
-                params.setEndpointIdentificationAlgorithm("HTTPS");
-                tls.setSSLParameters(params);
-                s = tls;
-                tls.setSoTimeout(millis);
-                tls.startHandshake();
+            if (tls != null) {
+                SSLSocket t = (SSLSocket) tls.getSocketFactory().createSocket(s, host, port, true);
+                SSLParameters params = t.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+                t.setSSLParameters(params);
+                s = t;
+                t.setSoTimeout(millis);
+                t.startHandshake();
             }
             s.setSoTimeout(millis);
-            String host = authenticate(s.getInputStream(), s.getOutputStream(), remote.token().bytes());
-            return new RemoteLink(s, host);
+            String serverHost = authenticate(s.getInputStream(), s.getOutputStream(), token);
+            return new RemoteLink(s, serverHost);
         } catch (IOException | RuntimeException e) {
             try {
                 s.close();
