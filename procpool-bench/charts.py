@@ -103,7 +103,7 @@ def main():
             i += 1
         out.extend(table)
         ratio_col = next((k for k, h in enumerate(header)
-                          if "ratio" in h.lower() or " / " in h or h.lower().startswith("vs ")), None)
+                          if re.search(r"\bratio\b", h.lower()) or " / " in h or h.lower().startswith("vs ")), None)
         if ratio_col is None:
             continue
         result_col = next((k for k, h in enumerate(header) if h.lower() in ("result", "")), None)
