@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     .start();
  * RemoteCommand.Result r = cmd.await();
  * System.out.printf("%s on %s: exit %d%n", r.status(), cmd.serverHost(), r.exitCode());
- * System.out.write(r.stdout());
+ * System.out.writeBytes(r.stdout());
  * }</pre>
  *
  * <p>{@link #await()} may be called once, on one thread; {@link #cancel()} from any thread.
