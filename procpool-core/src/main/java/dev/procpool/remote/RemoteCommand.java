@@ -131,7 +131,10 @@ public final class RemoteCommand {
             return status == JobStatus.SUCCEEDED;
         }
 
-        /** The exit code of the command's process (128 + N when signal N ended it); -1 if it never ran or was cancelled before it ended. */
+        /**
+         * The exit code of the command's process (128 + N when signal N ended it); -1 if it never
+         * ran or was cancelled before it ended.
+         */
         public int exitCode() {
             return exitCode;
         }

@@ -222,9 +222,9 @@ abstract class RunOptions {
     }
 
     /**
-     * Whether the arguments came through {@link #rawArguments} (the command line); when the command
-     * runs in-process with Java strings instead (Main.commandLine().execute(...)), they are
-     * turned into byte strings (UTF-8) first.
+     * Whether the arguments came through {@link RunCommand#rawArguments} (the command line); when
+     * the command runs in-process with Java strings instead (Main.commandLine().execute(...)),
+     * they are turned into byte strings (UTF-8) first.
      */
     static volatile boolean argumentsAreBytes;
 
