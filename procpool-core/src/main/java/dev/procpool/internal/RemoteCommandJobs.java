@@ -13,16 +13,12 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 
 /**
  * Command jobs on a worker server ({@code procpool run -S HOST:PORT}): one authenticated
@@ -164,23 +160,11 @@ public final class RemoteCommandJobs {
          */
         public static Call start(String host, int port, byte[] token, SSLContext tls, long id, List<String> argv,
                 Duration timeout, int connectTimeoutMillis) throws IOException {
-            Socket s = new Socket();
+            RemoteLink link = RemoteLink.connect(host, port, tls, token, connectTimeoutMillis);
+            Socket s = link.socket();
             try {
-                s.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
-                s.setTcpNoDelay(true);
-                if (tls != null) {
-                    SSLSocket t = (SSLSocket) tls.getSocketFactory().createSocket(s, host, port, true);
-                    SSLParameters params = t.getSSLParameters();
-                    params.setEndpointIdentificationAlgorithm("HTTPS");
-                    t.setSSLParameters(params);
-                    s = t;
-                    t.setSoTimeout(connectTimeoutMillis);
-                    t.startHandshake();
-                }
-                s.setSoTimeout(connectTimeoutMillis);
-                InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
-                String serverHost = handshake(in, out, token);
+                String serverHost = link.host();
                 Buf job = new Buf(256);
                 job.writeInt(argv.size());
                 argv.forEach(job::writeString);
@@ -196,42 +180,6 @@ public final class RemoteCommandJobs {
                     // closing
                 }
                 throw e;
-            }
-        }
-
-        private static String handshake(InputStream in, OutputStream out, byte[] token) throws IOException {
-            RemoteWire.Raw challenge = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
-            refused(challenge);
-            DataInputStream c = challenge.data();
-            if (challenge.type() != Frames.R_CHALLENGE || c.readInt() != RemoteWire.MAGIC) {
-                throw new ProtocolException("not a procpool worker-server (unexpected first frame)");
-            }
-            int version = c.readInt();
-            if (version != Frames.VERSION) {
-                throw new ProtocolException("the server speaks protocol version " + version + ", this one " + Frames.VERSION);
-            }
-            byte[] serverNonce = c.readNBytes(RemoteWire.NONCE);
-            byte[] ours = RemoteWire.nonce();
-            Buf auth = new Buf(64);
-            auth.write(ours, 0, ours.length);
-            byte[] proof = RemoteWire.proof(token, "controller", serverNonce);
-            auth.write(proof, 0, proof.length);
-            RemoteWire.write(out, Frames.R_AUTH, 0, auth.toByteArray());
-            RemoteWire.Raw accept = RemoteWire.read(in, RemoteWire.MAX_UNAUTHENTICATED);
-            refused(accept);
-            if (accept.type() != Frames.R_ACCEPT) {
-                throw new ProtocolException("expected the server's ACCEPT, got frame type " + accept.type());
-            }
-            DataInputStream a = accept.data();
-            if (!RemoteWire.same(a.readNBytes(32), RemoteWire.proof(token, "server", ours))) {
-                throw new IOException("the server could not prove it knows the token; not using it");
-            }
-            return Buf.readString(a);
-        }
-
-        private static void refused(RemoteWire.Raw f) throws IOException {
-            if (f.type() == Frames.REFUSE) {
-                throw new IOException("refused: " + new String(f.payload(), StandardCharsets.UTF_8));
             }
         }
 
