@@ -590,7 +590,7 @@ public final class Compare {
      * thread takes the results as they come (each worker answers in order, so the consumer takes
      * them round-robin too). Returns tasks per second from the first enqueue to the last result.
      */
-    private static double pipelined(List<PersistentWorker<Integer, Integer>> ws, int n) throws Exception {
+    static double pipelined(List<PersistentWorker<Integer, Integer>> ws, int n) throws Exception {
         int k = ws.size();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong end = new AtomicLong();

@@ -24,8 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -87,7 +85,7 @@ public final class CoreCompare {
                 ws.add(Workers.persistent(WorkerType.PROCESS, Tasks.<Integer>identity(), quiet));
             }
             for (int r = 0; r < 4; r++) {
-                double rate = pipelined(ws, SUBMITS);
+                double rate = Compare.pipelined(ws, SUBMITS);
                 if (r > 0) {
                     persistent = Math.max(persistent, rate);
                 }
@@ -99,36 +97,6 @@ public final class CoreCompare {
             }
         }
         print("persistent_enqueue_per_s", persistent);
-    }
-
-    /** As in {@link Compare}: one producer enqueues round-robin, one consumer takes the results. */
-    private static double pipelined(List<PersistentWorker<Integer, Integer>> ws, int n) throws Exception {
-        int k = ws.size();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong end = new AtomicLong();
-        Thread consumer = new Thread(() -> {
-            try {
-                for (int i = 0; i < n; i++) {
-                    Integer v = ws.get(i % k).nextResult(TIMEOUT);
-                    if (v != i) {
-                        throw new IllegalStateException("task " + i + " came back as " + v);
-                    }
-                }
-                end.set(System.nanoTime());
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "bench-consumer");
-        consumer.start();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            ws.get(i % k).enqueue(i);
-        }
-        consumer.join();
-        if (failure.get() != null) {
-            throw new IllegalStateException("throughput run failed", failure.get());
-        }
-        return n / ((end.get() - t0) / 1e9);
     }
 
     /** What one kind of round trip needs: a call, and the peer process. */
