@@ -3,10 +3,9 @@ package demo;
 import static org.awaitility.Awaitility.await;
 
 import dev.procpool.redis.RedisNode;
+import dev.procpool.redis.RedisServer;
 import dev.procpool.testing.Deadlines;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,46 +13,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A redis-server and Redis nodes as child processes of the test, each stopped by its pid. */
+/** A redis-server and Redis nodes as child processes of the test, each stopped by its pid (the server last). */
 final class RedisProcesses implements AutoCloseable {
     private final Path dir;
+    private final RedisServer redis;
     private final List<Process> started = new ArrayList<>();
     final int port;
 
     RedisProcesses(Path dir) throws IOException {
         this.dir = dir;
-        IOException last = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0)) {
-                p = s.getLocalPort();
-            }
-            Path log = dir.resolve("redis-" + p + ".log");
-            Process redis = new ProcessBuilder("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(p),
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            started.add(redis);
-            await("redis-server on port " + p).atMost(Deadlines.SHORT).pollInterval(Duration.ofMillis(10))
-                    .until(() -> !redis.isAlive() || accepts(p));
-            if (redis.isAlive()) {
-                this.port = p;
-                return;
-            }
-            last = new IOException("redis-server exited: " + Files.readString(log));
-        }
-        throw last;
+        this.redis = RedisServer.start(dir);
+        this.port = redis.port();
     }
 
     String url() {
-        return "redis://127.0.0.1:" + port;
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return redis.url();
     }
 
     /** A node in a child JVM on the test's classpath (which lacks the user's jar), ready to take tasks. */
@@ -95,5 +69,6 @@ final class RedisProcesses implements AutoCloseable {
                 p.destroyForcibly().waitFor();
             }
         }
+        redis.close();
     }
 }

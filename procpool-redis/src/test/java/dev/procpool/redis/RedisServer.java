@@ -14,8 +14,9 @@ import java.util.List;
 
 /**
  * A real redis-server on 127.0.0.1 for one test: a free port, no persistence, stopped by pid.
+ * Public for the tests written from a user's package ({@code demo}).
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     final int port;
     final Process process;
     final Path log;
@@ -27,7 +28,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Plain TCP, no password. */
-    static RedisServer start(Path dir) throws IOException {
+    public static RedisServer start(Path dir) throws IOException {
         return start(dir, List.of(), false);
     }
 
@@ -73,8 +74,12 @@ final class RedisServer implements AutoCloseable {
         throw last;
     }
 
-    String url() {
+    public String url() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
     }
 
     private static boolean accepts(int port) {
