@@ -200,17 +200,18 @@ final class Template {
             if (contextReplace && replaces && args.size() != 1) {
                 List<String> each = new ArrayList<>();
                 for (List<String> record : args) {
-                    each.add(expandWord(word, List.of(record), seq, slot));
+                    each.add(expandWord(word, List.of(record), seq, slot, true));
                 }
                 sb.append(String.join(" ", each));
             } else {
-                sb.append(expandWord(word, args, seq, slot));
+                sb.append(expandWord(word, args, seq, slot, true));
             }
         }
         return sb.toString();
     }
 
-    private String expandWord(List<Piece> word, List<List<String>> args, long seq, int slot) {
+    /** One word of the template for a job; {@code quote}: each value shell-quoted, as for a command line. */
+    private String expandWord(List<Piece> word, List<List<String>> args, long seq, int slot, boolean quote) {
         StringBuilder sb = new StringBuilder();
         for (Piece p : word) {
             if (p.literal() != null) {
@@ -223,13 +224,13 @@ final class Template {
                 List<String> each = new ArrayList<>();
                 for (List<String> record : args) {
                     for (String a : record) {
-                        each.add(quoted(value(a, p), p));
+                        each.add(quote ? quoted(value(a, p), p) : value(a, p));
                     }
                 }
                 sb.append(String.join(" ", each));
             } else {
                 String v = at(args, p.position());
-                sb.append(v == null ? "" : quoted(value(v, p), p));
+                sb.append(v == null ? "" : quote ? quoted(value(v, p), p) : value(v, p));
             }
         }
         return sb.toString();
@@ -256,30 +257,10 @@ final class Template {
     String expandUnquoted(List<List<String>> args, long seq, int slot) {
         StringBuilder sb = new StringBuilder();
         for (int w = 0; w < words.size(); w++) {
-            List<Piece> word = words.get(w);
             if (w > 0) {
                 sb.append(' ');
             }
-            for (Piece p : word) {
-                if (p.literal() != null) {
-                    sb.append(p.literal());
-                } else if (p.special() == '#') {
-                    sb.append(seq);
-                } else if (p.special() == '%') {
-                    sb.append(slot);
-                } else if (p.position() == 0) {
-                    List<String> each = new ArrayList<>();
-                    for (List<String> record : args) {
-                        for (String a : record) {
-                            each.add(value(a, p));
-                        }
-                    }
-                    sb.append(String.join(" ", each));
-                } else {
-                    String v = at(args, p.position());
-                    sb.append(v == null ? "" : value(v, p));
-                }
-            }
+            sb.append(expandWord(words.get(w), args, seq, slot, false));
         }
         return sb.toString();
     }
